@@ -1,0 +1,28 @@
+/* See LICENSE file for copyright and license details. */
+#ifndef S3LOGS_UTIL_H
+#define S3LOGS_UTIL_H
+
+#include <stddef.h>
+
+/*
+ * Allocation that cannot fail.  These are the one deliberate exception to
+ * "lib never prints or exits": on exhaustion they print
+ * "PROG: out of memory" with err(3) and exit 1, because no caller in this
+ * toolkit can do anything better.  Sizes that overflow size_t count as
+ * exhaustion.
+ */
+void	*xmalloc(size_t);
+void	*xcalloc(size_t, size_t);
+void	*xrealloc(void *, size_t);
+void	*xreallocarray(void *, size_t, size_t);
+char	*xstrdup(const char *);
+char	*xstrndup(const char *, size_t);
+
+/*
+ * Parse a non-negative decimal number in [min, max] from s.  Returns 0 and
+ * stores it in *out, or -1 with errno EINVAL (not a number, trailing junk)
+ * or ERANGE (outside [min, max]).
+ */
+int	 parse_num(const char *s, long long min, long long max, long long *out);
+
+#endif

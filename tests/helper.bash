@@ -1,0 +1,58 @@
+# helper.bash: loaded by every tests/*.bats file.
+#
+# Tests run against the servers that tests/run started (its env file is in
+# $S3LOGS_HARNESS); each test that touches them takes its own bucket or
+# database so that tests cannot see each other's data.  xe's tap3 rule
+# applies: check status, stdout and stderr every time; stderr is empty
+# unless the test expects a message.
+bats_require_minimum_version 1.5.0
+
+ROOT=${S3LOGS_ROOT:-$(cd "$BATS_TEST_DIRNAME/.." && pwd)}
+SHARED=${S3LOGS_SHARED:-$ROOT/../shared}
+FIXTURES=$ROOT/tests/fixtures
+
+# need_shared: the reference data under ../shared, read in place (never
+# copied into the project); tests that use it are skipped where it is absent.
+need_shared() {
+	[ -d "$SHARED/data" ] || skip "no $SHARED/data"
+}
+
+# need_servers: fail (not skip) when run outside tests/run.
+need_servers() {
+	if [ -z "${S3LOGS_HARNESS:-}" ] || [ ! -f "$S3LOGS_HARNESS/env" ]; then
+		echo "no test servers: run this file through tests/run" >&2
+		return 1
+	fi
+}
+
+# uniqname PREFIX: a name no other test uses (lower case, bucket-safe).
+uniqname() {
+	printf '%s-%s-%s-%s' "$1" "${BATS_SUITE_TEST_NUMBER:-0}" "$$" "$RANDOM" |
+	    tr 'A-Z_' 'a-z-'
+}
+
+# awss3 ARGS: the AWS CLI against the test RGW (it reads AWS_ENDPOINT_URL).
+awss3() {
+	aws "$@"
+}
+
+# mkbucket: create a fresh bucket, print its name.
+mkbucket() {
+	local b
+	b=$(uniqname "${1:-t}")
+	aws s3api create-bucket --bucket "$b" >/dev/null || return 1
+	printf '%s\n' "$b"
+}
+
+# newdb: create a fresh database and point PGDATABASE at it.
+newdb() {
+	local db
+	db=$(uniqname "${1:-t}" | tr '-' '_')
+	createdb "$db" || return 1
+	export PGDATABASE=$db
+}
+
+# q SQL: one value (or rows, unaligned) from psql.
+q() {
+	psql -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"
+}
