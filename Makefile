@@ -30,6 +30,7 @@ LIBOBJ != ls lib/*.c | sed 's/\.c$$/.o/'
 LIBHDR != ls lib/*.h
 MAN1 != for p in $(PROGS); do printf 'man/%s.1 ' $$p; done
 MAN7 = man/s3logs.7
+MANSCRIPTS = man/s3logs-nightly.1
 SCRIPTS = s3logs-nightly
 SQL != ls sql/*.sql 2>/dev/null || true
 
@@ -64,20 +65,20 @@ demo: FRC
 	tests/demo
 
 lint: FRC
-	mandoc -Tlint -Wwarning $(MAN1) $(MAN7)
+	mandoc -Tlint -Wwarning $(MAN1) $(MANSCRIPTS) $(MAN7)
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
 	    $(DESTDIR)$(MANPREFIX)/man7 $(DESTDIR)$(SHAREDIR)/sql
 	for p in $(PROGS); do install -m 0755 cmd/$$p/$$p $(DESTDIR)$(BINDIR)/$$p; done
 	for s in $(SCRIPTS); do [ ! -f scripts/$$s ] || install -m 0755 scripts/$$s $(DESTDIR)$(BINDIR)/$$s; done
-	for m in $(MAN1); do install -m 0644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
+	for m in $(MAN1) $(MANSCRIPTS); do install -m 0644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	install -m 0644 $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
 	for f in $(SQL); do install -m 0644 $$f $(DESTDIR)$(SHAREDIR)/sql/; done
 
 uninstall: FRC
 	for p in $(PROGS) $(SCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
-	for p in $(PROGS); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$$p.1; done
+	for p in $(PROGS) $(SCRIPTS); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$$p.1; done
 	rm -f $(DESTDIR)$(MANPREFIX)/man7/s3logs.7
 	rm -rf $(DESTDIR)$(SHAREDIR)
 
