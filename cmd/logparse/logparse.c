@@ -1,30 +1,275 @@
 /* See LICENSE file for copyright and license details. */
 #include <err.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "lineio.h"
+#include "logline.h"
 #include "out.h"
+#include "seen.h"
+#include "util.h"
+
+/* Per-line reject warnings before only the summary is left to say it. */
+#define MAXWARN		10
+/* -u remembers the last 2^18 distinct lines (6 MiB). */
+#define SEEN_LOG2	18
+
+static int Hflag, uflag, vflag;
+static char **ops;
+static size_t nops;
+static int sfilter;			/* some -s given */
+static unsigned char okstatus[1000];	/* by status code */
+static int okdash;			/* status "-" wanted */
+static FILE *rejf;
+static const char *rejname;
+static struct seen *seen;
+
+static char *obuf;
+static size_t obufsz;
+
+static unsigned long long nlines, nrows, nblank, nfiltered, ndups, nrej;
+static unsigned long long nreason[LOGLINE_NSTATUS];
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: logparse [-v]\n");
+	fprintf(stderr, "usage: logparse [-Hguv] [-o operation] [-r file] "
+	    "[-s status] [file ...]\n");
 	exit(2);
+}
+
+static void
+addop(const char *arg)
+{
+	char *s, *tok, *save;
+
+	s = xstrdup(arg);
+	for (tok = strtok_r(s, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		ops = xreallocarray(ops, nops + 1, sizeof(*ops));
+		ops[nops++] = xstrdup(tok);
+	}
+	free(s);
+}
+
+/* -s: 200, 2xx, 200-299, or -, comma separated. */
+static void
+addstatus(const char *arg)
+{
+	char *s, *tok, *save, *dash;
+	long long lo, hi;
+	int i;
+
+	sfilter = 1;
+	s = xstrdup(arg);
+	for (tok = strtok_r(s, ",", &save); tok != NULL;
+	    tok = strtok_r(NULL, ",", &save)) {
+		if (strcmp(tok, "-") == 0) {
+			okdash = 1;
+			continue;
+		}
+		if (strlen(tok) == 3 && tok[0] >= '1' && tok[0] <= '9' &&
+		    strcmp(tok + 1, "xx") == 0) {
+			lo = (tok[0] - '0') * 100;
+			hi = lo + 99;
+		} else if ((dash = strchr(tok, '-')) != NULL) {
+			*dash = '\0';
+			if (parse_num(tok, 100, 999, &lo) == -1 ||
+			    parse_num(dash + 1, 100, 999, &hi) == -1 || lo > hi)
+				errx(2, "-s: bad status range: %s-%s", tok,
+				    dash + 1);
+		} else if (parse_num(tok, 100, 999, &lo) == 0)
+			hi = lo;
+		else
+			errx(2, "-s: bad status: %s", tok);
+		for (i = (int)lo; i <= (int)hi; i++)
+			okstatus[i] = 1;
+	}
+	free(s);
+}
+
+static int
+wanted(const struct logline *ll)
+{
+	const struct logline_span *op = &ll->f[LL_OPERATION];
+	size_t i;
+
+	if (sfilter && (ll->status < 0 ? !okdash : !okstatus[ll->status]))
+		return 0;
+	if (nops == 0)
+		return 1;
+	for (i = 0; i < nops; i++)
+		if (strlen(ops[i]) == op->n && memcmp(ops[i], op->p, op->n) == 0)
+			return 1;
+	return 0;
+}
+
+static void
+reject(const char *name, unsigned long long lineno, int rc, const char *line,
+    size_t len)
+{
+	nrej++;
+	nreason[rc]++;
+	if (vflag || nrej <= MAXWARN)
+		warnx("%s:%llu: %s", name, lineno, logline_strerror(rc));
+	else if (nrej == MAXWARN + 1)
+		warnx("further rejected lines are only counted");
+	if (rejf != NULL) {
+		fprintf(rejf, "%s\t%llu\t%s\t", name, lineno,
+		    logline_strerror(rc));
+		fwrite(line, 1, len, rejf);
+		putc('\n', rejf);
+		if (ferror(rejf))
+			err(1, "%s", rejname);
+	}
+}
+
+static int
+blank(const char *line, size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (line[i] != ' ' && line[i] != '\r')
+			return 0;
+	return 1;
+}
+
+/* Returns 0, or -1 after a warning when the input could not be read. */
+static int
+parsefd(int fd, const char *name)
+{
+	struct lineio *lio;
+	struct logline ll;
+	char *line;
+	size_t len, n;
+	int rc, ret = 0;
+
+	lio = lio_open(fd);
+	while ((line = lio_next(lio, &len)) != NULL) {
+		nlines++;
+		if (len == 0 || ((line[0] == ' ' || line[0] == '\r') &&
+		    blank(line, len))) {
+			nblank++;
+			continue;
+		}
+		rc = logline_parse(&ll, line, len);
+		if (rc != LOGLINE_OK) {
+			reject(name, lio_lineno(lio), rc, line, len);
+			continue;
+		}
+		if (!wanted(&ll)) {
+			nfiltered++;
+			continue;
+		}
+		if (uflag && seen_add(seen, ll.hash)) {
+			ndups++;
+			continue;
+		}
+		if (LOGLINE_COPYMAX(len) > obufsz) {
+			obufsz = LOGLINE_COPYMAX(len);
+			free(obuf);
+			obuf = xmalloc(obufsz);
+		}
+		n = logline_copy(obuf, &ll);
+		out_write(obuf, n);
+		nrows++;
+	}
+	if (lio_error(lio)) {
+		warn("%s", name);
+		ret = -1;
+	}
+	lio_free(lio);
+	return ret;
 }
 
 int
 main(int argc, char *argv[])
 {
-	int ch;
+	int ch, fd, i, rv = 0;
 
 	out_init();
-	while ((ch = getopt(argc, argv, "v")) != -1)
+	while ((ch = getopt(argc, argv, "Hgo:r:s:uv")) != -1)
 		switch (ch) {
+		case 'H':
+			Hflag = 1;
+			break;
+		case 'g':
+			addop("REST.GET.OBJECT");
+			break;
+		case 'o':
+			addop(optarg);
+			break;
+		case 'r':
+			rejname = optarg;
+			break;
+		case 's':
+			addstatus(optarg);
+			break;
+		case 'u':
+			uflag = 1;
+			break;
 		case 'v':
+			vflag = 1;
 			break;
 		default:
 			usage();
 		}
-	errx(1, "not implemented yet");
+	argc -= optind;
+	argv += optind;
+
+	if (rejname != NULL && (rejf = fopen(rejname, "w")) == NULL)
+		err(2, "%s", rejname);
+	if (uflag)
+		seen = seen_new(SEEN_LOG2);
+	if (Hflag)
+		for (i = 0; i < LOGLINE_NCOLUMNS; i++) {
+			out_puts(logline_columns[i]);
+			out_putc(i + 1 < LOGLINE_NCOLUMNS ? '\t' : '\n');
+		}
+
+	if (argc == 0) {
+		if (parsefd(0, "stdin") == -1)
+			rv = 1;
+	}
+	for (i = 0; i < argc; i++) {
+		if (strcmp(argv[i], "-") == 0) {
+			if (parsefd(0, "stdin") == -1)
+				rv = 1;
+			continue;
+		}
+		if ((fd = open(argv[i], O_RDONLY)) == -1) {
+			warn("%s", argv[i]);
+			rv = 1;
+			continue;
+		}
+		if (parsefd(fd, argv[i]) == -1)
+			rv = 1;
+		close(fd);
+	}
+	out_close();
+
+	for (i = 1; i < LOGLINE_NSTATUS; i++)
+		if (nreason[i] > 0)
+			warnx("%llu line%s rejected: %s", nreason[i],
+			    nreason[i] == 1 ? "" : "s", logline_strerror(i));
+	if (vflag)
+		warnx("%llu lines: %llu rows, %llu rejected, %llu filtered, "
+		    "%llu duplicates, %llu blank", nlines, nrows, nrej,
+		    nfiltered, ndups, nblank);
+	if (rejf != NULL && fclose(rejf) == EOF)
+		err(1, "%s", rejname);
+	/* Rejected lines kept with -r are not lost: only then is it 0. */
+	if (nrej > 0 && rejf == NULL)
+		rv = 1;
+	seen_free(seen);
+	for (i = 0; i < (int)nops; i++)
+		free(ops[i]);
+	free(ops);
+	free(obuf);
+	return rv;
 }

@@ -1,30 +1,2220 @@
 /* See LICENSE file for copyright and license details. */
+/*
+ * report: a static HTML site from pgload's rollups.
+ *
+ * Every number comes from the daily rollup tables (contract 2), never from
+ * the logs table, so the cost of a run grows with days, files, downloaders
+ * and distinct (file, downloader) pairs, not with log rows.  All queries
+ * are fixed text with parameters; the only identifiers ever spliced into
+ * SQL are column names from the whitelists below, checked against the
+ * catalog first.  Pages name their files after database ids or hashes,
+ * never after log data, and link to each other with relative URLs.
+ */
 #include <err.h>
+#include <getopt.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <libpq-fe.h>
+#include <openssl/sha.h>
+
+#include "html.h"
 #include "out.h"
+#include "pseudo.h"
+#include "site.h"
+#include "svg.h"
+#include "util.h"
+
+#define PORTAL	"https://www.encodeproject.org"
+#define LISTMAX	1000	/* rows of a list page; its TSV has them all */
+
+struct obj {
+	int	 id;
+	const char *bucket, *base;
+	char	*key;		/* decoded, ours */
+	long long size, requests, dl, full, partial, bytes, errors;
+	double	 uniq;
+	/* ENCODE metadata, NULL when unknown. */
+	const char *acc, *exp, *assay, *lab, *award, *format, *otype;
+	char	*expbuf;	/* exp when parsed from an @id, ours */
+	size_t	 d0, nd;	/* daily downloads: days[d0 .. d0+nd) */
+	size_t	 p0, np;	/* pairs sorted by object */
+};
+
+struct client {
+	int	 id;
+	const char *ip;
+	char	 name[PSEUDO_NAMELEN];
+	long long dl, bytes;
+	double	 files;
+	size_t	 d0, nd;
+	size_t	 p0, np;	/* pairs sorted by client */
+};
+
+struct requester {
+	int	 id;
+	const char *name;
+	long long dl, bytes;
+	double	 clients, files;
+	size_t	 d0, nd;
+};
+
+struct day {
+	int	 day;		/* days since 1970-01-01 */
+	long long v;
+};
+
+struct pair {
+	int	 obj, client, req;	/* indexes into the arrays */
+	long long dl, bytes;
+};
+
+/* A group of files: an experiment, a lab or an award. */
+struct group {
+	const char *name;
+	char	 page[80];
+	const char *title, *extra;	/* from the ENCODE tables */
+	size_t	*objs, nobj;
+	long long dl, bytes;
+	size_t	 clients;
+};
+
+struct period {
+	const char *name;	/* "2024" or "2024-01" */
+	long long requests, dl, bytes, errors;
+	double	 uclients, uobjs, ureqs, updl;
+	double	 avgsize;
+	long long nfiles;
+};
+
+static PGconn	*db;
+static struct site *site;
+static const char *outdir;
+static int	 aflag, nflag, vflag, failed;
+static long long topn = 25;
+static unsigned char *key;
+static size_t	 keylen;
+static PGresult	*keep[32];
+static size_t	 nkeep;
+
+static struct obj *objs;	/* ordered by downloads, descending */
+static size_t	 nobjs;
+static struct client *clients;	/* ordered by downloads, descending */
+static size_t	 nclients;
+static struct requester *reqs;
+static size_t	 nreqs;
+static struct day *odays, *cdays, *rdays;
+static size_t	 nodays, ncdays, nrdays;
+static struct pair *pairs;
+static size_t	 npairs;
+static size_t	*pbyclient;	/* pair indexes sorted by client */
+static struct group *exps, *labgs, *awards;
+static size_t	 nexps, nlabs, nawards;
+
+/* Daily totals and the chart's bins. */
+static int	 dmin, dmax;
+static size_t	 ndays;
+static long long *tot_dl;
+static int	 monthly;
+static size_t	 nbins;
+static char	**binlabel;
+
+static struct period *periods;	/* "all", years, months */
+static size_t	 nperiods;
+
+static struct html_buf pg, tsv;
+static char	 note[256];
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: report [-v]\n");
+	fprintf(stderr, "usage: report [-anv] [-d conninfo] [-k keyfile] "
+	    "[-t top] -o dir\n");
 	exit(2);
+}
+
+static void
+vlog(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!vflag)
+		return;
+	va_start(ap, fmt);
+	vwarnx(fmt, ap);
+	va_end(ap);
+}
+
+/* Run a query with text parameters; any failure ends the run (exit 1). */
+static PGresult *
+query(const char *what, const char *sql, int nparam, const char *const *param)
+{
+	PGresult *r;
+
+	r = PQexecParams(db, sql, nparam, NULL, param, NULL, NULL, 0);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK &&
+	    PQresultStatus(r) != PGRES_COMMAND_OK) {
+		char *m = PQresultErrorMessage(r);
+		size_t n = strlen(m);
+
+		while (n > 0 && m[n - 1] == '\n')
+			n--;
+		errx(1, "%s: %.*s", what, (int)n, m);
+	}
+	return r;
+}
+
+/* Keep a result whose strings the pages point into until the end. */
+static PGresult *
+kept(PGresult *r)
+{
+	if (nkeep == sizeof(keep) / sizeof(keep[0]))
+		errx(1, "internal: too many results");
+	keep[nkeep++] = r;
+	return r;
+}
+
+static const char *
+val(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+static long long
+num(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtoll(PQgetvalue(r, row, col),
+	    NULL, 10);
+}
+
+static double
+dbl(PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : strtod(PQgetvalue(r, row, col),
+	    NULL);
+}
+
+static int
+relexists(const char *name)
+{
+	const char *p[1] = { name };
+	PGresult *r;
+	int ok;
+
+	r = query("catalog", "SELECT to_regclass($1) IS NOT NULL", 1, p);
+	ok = PQntuples(r) == 1 && strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	return ok;
+}
+
+/*
+ * The first of the candidate columns that table has, as "t.col", or
+ * "NULL" when none: the ENCODE tables are another part's and may differ
+ * in detail; a missing column just shows as unknown.  Candidates are our
+ * own constants, so the result is safe to splice into SQL.
+ */
+static const char *
+pickcol(const char *table, const char *alias, const char *const *cand,
+    char *buf, size_t sz)
+{
+	const char *p[2];
+	PGresult *r;
+	size_t i;
+
+	p[0] = table;
+	for (i = 0; cand[i] != NULL; i++) {
+		p[1] = cand[i];
+		r = query("catalog", "SELECT 1 FROM pg_attribute WHERE attrelid ="
+		    " to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT"
+		    " attisdropped", 2, p);
+		if (PQntuples(r) == 1) {
+			PQclear(r);
+			snprintf(buf, sz, "%s.%s::text", alias, cand[i]);
+			return buf;
+		}
+		PQclear(r);
+	}
+	snprintf(buf, sz, "NULL::text");
+	return buf;
+}
+
+/* A file name for a page from a string that is not a database id. */
+static void
+safename(const char *s, char *out, size_t sz)
+{
+	unsigned char md[SHA256_DIGEST_LENGTH];
+	size_t i, n = strlen(s);
+	int ok = n > 0 && n <= 64;
+
+	for (i = 0; ok && i < n; i++)
+		ok = (s[i] >= 'A' && s[i] <= 'Z') || (s[i] >= 'a' && s[i] <= 'z') ||
+		    (s[i] >= '0' && s[i] <= '9') || (i > 0 && (s[i] == '-' ||
+		    s[i] == '_' || s[i] == '.'));
+	if (ok) {
+		snprintf(out, sz, "%s", s);
+		return;
+	}
+	SHA256((const unsigned char *)s, n, md);
+	snprintf(out, sz, "h-%02x%02x%02x%02x%02x%02x%02x%02x", md[0], md[1],
+	    md[2], md[3], md[4], md[5], md[6], md[7]);
+}
+
+static void
+put(const char *rel, struct html_buf *b)
+{
+	char err[SITE_ERRSZ];
+	int r;
+
+	r = site_put(site, rel, b->p ? b->p : "", b->n, err);
+	if (r == -1) {
+		warnx("%s", err);
+		failed = 1;
+	} else if (r == 1)
+		out_printf("%s\n", rel);
+	html_reset(b);
+}
+
+/* ---- Loading ------------------------------------------------------- */
+
+static void
+loadkey(const char *keyfile)
+{
+	PGresult *r;
+	FILE *fp;
+	unsigned char buf[4096];
+
+	if (keyfile != NULL) {
+		if ((fp = fopen(keyfile, "r")) == NULL)
+			err(2, "%s", keyfile);
+		keylen = fread(buf, 1, sizeof(buf), fp);
+		if (ferror(fp))
+			err(2, "%s", keyfile);
+		fclose(fp);
+		if (keylen < 16)
+			errx(2, "%s: a key needs at least 16 bytes", keyfile);
+		key = xmalloc(keylen);
+		memcpy(key, buf, keylen);
+		return;
+	}
+	if (!relexists("report_key"))
+		errx(2, "no pseudonym key: table report_key is missing (apply "
+		    "sql/020-report.sql, as pgload does) and no -k keyfile");
+	r = PQexecParams(db, "SELECT key FROM report_key WHERE id = 1", 0,
+	    NULL, NULL, NULL, NULL, 1);
+	if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+		errx(1, "report_key: %s", PQntuples(r) == 0 ? "no key row" :
+		    PQresultErrorMessage(r));
+	keylen = (size_t)PQgetlength(r, 0, 0);
+	key = xmalloc(keylen ? keylen : 1);
+	memcpy(key, PQgetvalue(r, 0, 0), keylen);
+	PQclear(r);
+}
+
+static int
+cmpobjid(const void *a, const void *b)
+{
+	const struct obj *x = a, *y = b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+/* objs sorted by id, for lookups; objs itself keeps rank order. */
+static struct obj **objbyid;
+static struct client **clibyid;
+static struct requester **reqbyid;
+
+static int
+cmpobjp(const void *a, const void *b)
+{
+	return cmpobjid(*(struct obj *const *)a, *(struct obj *const *)b);
+}
+
+static int
+cmpclip(const void *a, const void *b)
+{
+	const struct client *x = *(struct client *const *)a;
+	const struct client *y = *(struct client *const *)b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static int
+cmpreqp(const void *a, const void *b)
+{
+	const struct requester *x = *(struct requester *const *)a;
+	const struct requester *y = *(struct requester *const *)b;
+
+	return (x->id > y->id) - (x->id < y->id);
+}
+
+static struct obj *
+findobj(int id)
+{
+	struct obj k, *kp = &k, **r;
+
+	k.id = id;
+	r = bsearch(&kp, objbyid, nobjs, sizeof(*objbyid), cmpobjp);
+	return r ? *r : NULL;
+}
+
+static struct client *
+findclient(int id)
+{
+	struct client k, *kp = &k, **r;
+
+	k.id = id;
+	r = bsearch(&kp, clibyid, nclients, sizeof(*clibyid), cmpclip);
+	return r ? *r : NULL;
+}
+
+static struct requester *
+findreq(int id)
+{
+	struct requester k, *kp = &k, **r;
+
+	k.id = id;
+	r = bsearch(&kp, reqbyid, nreqs, sizeof(*reqbyid), cmpreqp);
+	return r ? *r : NULL;
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Days of one kind of entity: rows (id, day, value) ordered by id, day. */
+static struct day *
+loaddays(const char *what, const char *sql, size_t *np, PGresult **rp)
+{
+	PGresult *r;
+	struct day *d;
+	int i, n;
+
+	r = query(what, sql, 0, NULL);
+	n = PQntuples(r);
+	d = xreallocarray(NULL, (size_t)n + 1, sizeof(*d));
+	for (i = 0; i < n; i++) {
+		d[i].day = (int)num(r, i, 1);
+		d[i].v = num(r, i, 2);
+	}
+	*np = (size_t)n;
+	*rp = r;
+	return d;
+}
+
+/*
+ * The Key field of an access log is URL-encoded (spaces as '+', '%' as
+ * "%25"): show keys decoded, as their owners named them.  The result is
+ * a new string; it may hold any byte, and goes through html_esc() like
+ * all log data.  NUL bytes (%00) are shown as U+FFFD.
+ */
+static char *
+keydecode(const char *s)
+{
+	char *d = xmalloc(strlen(s) * 3 + 1), *p = d;
+	int hi, lo;
+
+	for (; *s != '\0'; s++) {
+		if (*s == '+') {
+			*p++ = ' ';
+			continue;
+		}
+		if (*s == '%' && (hi = hexval(s[1])) >= 0 &&
+		    (lo = hexval(s[2])) >= 0) {
+			if (hi == 0 && lo == 0) {
+				memcpy(p, "\xef\xbf\xbd", 3);
+				p += 3;
+			} else
+				*p++ = (char)(hi << 4 | lo);
+			s += 2;
+			continue;
+		}
+		*p++ = *s;
+	}
+	*p = '\0';
+	return d;
+}
+
+static void
+loadobjects(void)
+{
+	PGresult *r;
+	size_t i, j;
+	int n, id;
+
+	r = kept(query("objects",
+	    "SELECT o.object_id, o.bucket, o.key, o.size, t.requests, t.dl,"
+	    " t.full, t.partial, t.bytes, t.errors, hll_cardinality(t.u)"
+	    " FROM (SELECT object_id, sum(requests) AS requests,"
+	    "  sum(downloads) AS dl, sum(full_downloads) AS full,"
+	    "  sum(partial_downloads) AS partial, sum(bytes_sent) AS bytes,"
+	    "  sum(errors) AS errors, hll_union_agg(downloaders) AS u"
+	    "  FROM daily_object GROUP BY object_id) t"
+	    " JOIN objects o USING (object_id)"
+	    " WHERE t.dl > 0 ORDER BY t.dl DESC, o.object_id", 0, NULL));
+	n = PQntuples(r);
+	nobjs = (size_t)n;
+	objs = xcalloc(nobjs + 1, sizeof(*objs));
+	objbyid = xcalloc(nobjs + 1, sizeof(*objbyid));
+	for (i = 0; i < nobjs; i++) {
+		struct obj *o = &objs[i];
+		const char *s;
+
+		o->id = (int)num(r, (int)i, 0);
+		o->bucket = val(r, (int)i, 1);
+		o->key = keydecode(val(r, (int)i, 2) ? val(r, (int)i, 2) : "");
+		o->base = (s = strrchr(o->key, '/')) != NULL && s[1] != '\0' ?
+		    s + 1 : o->key;
+		o->size = num(r, (int)i, 3);
+		o->requests = num(r, (int)i, 4);
+		o->dl = num(r, (int)i, 5);
+		o->full = num(r, (int)i, 6);
+		o->partial = num(r, (int)i, 7);
+		o->bytes = num(r, (int)i, 8);
+		o->errors = num(r, (int)i, 9);
+		o->uniq = dbl(r, (int)i, 10);
+		objbyid[i] = o;
+	}
+	qsort(objbyid, nobjs, sizeof(*objbyid), cmpobjp);
+
+	odays = loaddays("daily_object", "SELECT object_id, day - DATE "
+	    "'1970-01-01', downloads FROM daily_object WHERE downloads > 0"
+	    " ORDER BY object_id, day", &nodays, &r);
+	for (i = 0; i < nodays; i = j) {
+		struct obj *o;
+
+		id = (int)num(r, (int)i, 0);
+		for (j = i; j < nodays && num(r, (int)j, 0) == id; j++)
+			;
+		if ((o = findobj(id)) != NULL) {
+			o->d0 = i;
+			o->nd = j - i;
+		}
+	}
+	PQclear(r);
+}
+
+static void
+loadclients(void)
+{
+	PGresult *r;
+	size_t i, j;
+	int id;
+
+	r = kept(query("clients",
+	    "SELECT c.client_id, host(c.ip), t.dl, t.bytes,"
+	    " hll_cardinality(t.o)"
+	    " FROM (SELECT client_id, sum(downloads) AS dl,"
+	    "  sum(bytes_sent) AS bytes, hll_union_agg(objects) AS o"
+	    "  FROM daily_client GROUP BY client_id) t"
+	    " JOIN clients c USING (client_id)"
+	    " WHERE t.dl > 0 ORDER BY t.dl DESC, c.client_id", 0, NULL));
+	nclients = (size_t)PQntuples(r);
+	clients = xcalloc(nclients + 1, sizeof(*clients));
+	clibyid = xcalloc(nclients + 1, sizeof(*clibyid));
+	for (i = 0; i < nclients; i++) {
+		struct client *c = &clients[i];
+
+		c->id = (int)num(r, (int)i, 0);
+		c->ip = val(r, (int)i, 1);
+		c->dl = num(r, (int)i, 2);
+		c->bytes = num(r, (int)i, 3);
+		c->files = dbl(r, (int)i, 4);
+		if (aflag)
+			snprintf(c->name, sizeof(c->name), "%s",
+			    c->ip ? c->ip : "unknown");
+		else if (nflag)
+			pseudo_network(c->ip, c->name);
+		else
+			pseudo_name(key, keylen, c->ip, c->name);
+		clibyid[i] = c;
+	}
+	qsort(clibyid, nclients, sizeof(*clibyid), cmpclip);
+
+	cdays = loaddays("daily_client", "SELECT client_id, day - DATE "
+	    "'1970-01-01', downloads FROM daily_client WHERE downloads > 0"
+	    " ORDER BY client_id, day", &ncdays, &r);
+	for (i = 0; i < ncdays; i = j) {
+		struct client *c;
+
+		id = (int)num(r, (int)i, 0);
+		for (j = i; j < ncdays && num(r, (int)j, 0) == id; j++)
+			;
+		if ((c = findclient(id)) != NULL) {
+			c->d0 = i;
+			c->nd = j - i;
+		}
+	}
+	PQclear(r);
+}
+
+static void
+loadrequesters(void)
+{
+	PGresult *r;
+	size_t i, j;
+	int id;
+
+	r = kept(query("requesters",
+	    "SELECT t.requester_id, r.requester, t.dl, t.bytes,"
+	    " hll_cardinality(t.c), hll_cardinality(t.o)"
+	    " FROM (SELECT requester_id, sum(downloads) AS dl,"
+	    "  sum(bytes_sent) AS bytes, hll_union_agg(clients) AS c,"
+	    "  hll_union_agg(objects) AS o"
+	    "  FROM daily_requester GROUP BY requester_id) t"
+	    " LEFT JOIN requesters r USING (requester_id)"
+	    " WHERE t.dl > 0 ORDER BY t.dl DESC, t.requester_id", 0, NULL));
+	nreqs = (size_t)PQntuples(r);
+	reqs = xcalloc(nreqs + 1, sizeof(*reqs));
+	reqbyid = xcalloc(nreqs + 1, sizeof(*reqbyid));
+	for (i = 0; i < nreqs; i++) {
+		struct requester *q = &reqs[i];
+
+		q->id = (int)num(r, (int)i, 0);
+		q->name = val(r, (int)i, 1);
+		if (q->name == NULL || q->id == 0 || strcmp(q->name, "-") == 0)
+			q->name = "anonymous";
+		q->dl = num(r, (int)i, 2);
+		q->bytes = num(r, (int)i, 3);
+		q->clients = dbl(r, (int)i, 4);
+		q->files = dbl(r, (int)i, 5);
+		reqbyid[i] = q;
+	}
+	qsort(reqbyid, nreqs, sizeof(*reqbyid), cmpreqp);
+
+	rdays = loaddays("daily_requester", "SELECT requester_id, day - DATE "
+	    "'1970-01-01', downloads FROM daily_requester WHERE downloads > 0"
+	    " ORDER BY requester_id, day", &nrdays, &r);
+	for (i = 0; i < nrdays; i = j) {
+		struct requester *q;
+
+		id = (int)num(r, (int)i, 0);
+		for (j = i; j < nrdays && num(r, (int)j, 0) == id; j++)
+			;
+		if ((q = findreq(id)) != NULL) {
+			q->d0 = i;
+			q->nd = j - i;
+		}
+	}
+	PQclear(r);
+}
+
+static int
+cmppairobj(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+
+	if (x->obj != y->obj)
+		return (x->obj > y->obj) - (x->obj < y->obj);
+	if (x->dl != y->dl)
+		return (x->dl < y->dl) - (x->dl > y->dl);
+	return (x->client > y->client) - (x->client < y->client);
+}
+
+static int
+cmppairclient(const void *a, const void *b)
+{
+	const struct pair *x = &pairs[*(const size_t *)a];
+	const struct pair *y = &pairs[*(const size_t *)b];
+
+	if (x->client != y->client)
+		return (x->client > y->client) - (x->client < y->client);
+	if (x->dl != y->dl)
+		return (x->dl < y->dl) - (x->dl > y->dl);
+	return (x->obj > y->obj) - (x->obj < y->obj);
+}
+
+/*
+ * Who downloaded what, summed over all days: the one input whose size
+ * grows with distinct (file, downloader, requester) triples.
+ */
+static void
+loadpairs(void)
+{
+	PGresult *r;
+	struct obj *o;
+	struct client *c;
+	struct requester *q;
+	size_t i, n, k;
+
+	r = query("daily_object_client",
+	    "SELECT object_id, client_id, requester_id, sum(downloads),"
+	    " sum(bytes_sent) FROM daily_object_client"
+	    " GROUP BY object_id, client_id, requester_id", 0, NULL);
+	n = (size_t)PQntuples(r);
+	pairs = xcalloc(n + 1, sizeof(*pairs));
+	for (i = k = 0; i < n; i++) {
+		if ((o = findobj((int)num(r, (int)i, 0))) == NULL ||
+		    (c = findclient((int)num(r, (int)i, 1))) == NULL)
+			continue;
+		q = findreq(PQgetisnull(r, (int)i, 2) ? 0 :
+		    (int)num(r, (int)i, 2));
+		pairs[k].obj = (int)(o - objs);
+		pairs[k].client = (int)(c - clients);
+		pairs[k].req = q ? (int)(q - reqs) : -1;
+		pairs[k].dl = num(r, (int)i, 3);
+		pairs[k].bytes = num(r, (int)i, 4);
+		k++;
+	}
+	PQclear(r);
+	npairs = k;
+	qsort(pairs, npairs, sizeof(*pairs), cmppairobj);
+	for (i = 0; i < npairs; i++) {
+		o = &objs[pairs[i].obj];
+		if (o->np++ == 0)
+			o->p0 = i;
+	}
+	pbyclient = xcalloc(npairs + 1, sizeof(*pbyclient));
+	for (i = 0; i < npairs; i++)
+		pbyclient[i] = i;
+	qsort(pbyclient, npairs, sizeof(*pbyclient), cmppairclient);
+	for (i = 0; i < npairs; i++) {
+		c = &clients[pairs[pbyclient[i]].client];
+		if (c->np++ == 0)
+			c->p0 = i;
+	}
+}
+
+/* ENCODE metadata: optional, from encodefetch's tables when present. */
+struct meta {
+	const char *name, *title, *extra, *assay, *lab, *award;
+};
+static struct meta *dsmeta, *labmeta, *awmeta;
+static size_t	 ndsmeta, nlabmeta, nawmeta;
+
+static int
+cmpmeta(const void *a, const void *b)
+{
+	return strcmp(((const struct meta *)a)->name,
+	    ((const struct meta *)b)->name);
+}
+
+static struct meta *
+findmeta(struct meta *m, size_t n, const char *name)
+{
+	struct meta k;
+
+	if (name == NULL || n == 0)
+		return NULL;
+	k.name = name;
+	return bsearch(&k, m, n, sizeof(*m), cmpmeta);
+}
+
+/* SELECT name, title, extra, assay, lab, award FROM table: into m. */
+static struct meta *
+loadmeta(const char *table, const char *const *namec,
+    const char *const *titlec, const char *const *extrac,
+    const char *const *assayc, const char *const *labc,
+    const char *const *awardc, size_t *np)
+{
+	char sql[1024], c[6][128];
+	struct meta *m;
+	PGresult *r;
+	size_t i, k;
+
+	*np = 0;
+	if (!relexists(table))
+		return NULL;
+	pickcol(table, "t", namec, c[0], sizeof(c[0]));
+	if (strcmp(c[0], "NULL::text") == 0)
+		return NULL;
+	pickcol(table, "t", titlec, c[1], sizeof(c[1]));
+	pickcol(table, "t", extrac, c[2], sizeof(c[2]));
+	pickcol(table, "t", assayc, c[3], sizeof(c[3]));
+	pickcol(table, "t", labc, c[4], sizeof(c[4]));
+	pickcol(table, "t", awardc, c[5], sizeof(c[5]));
+	/* table is one of our constants, checked by relexists(). */
+	snprintf(sql, sizeof(sql), "SELECT %s, %s, %s, %s, %s, %s FROM %s t"
+	    " WHERE %s IS NOT NULL", c[0], c[1], c[2], c[3], c[4], c[5], table,
+	    c[0]);
+	r = kept(query(table, sql, 0, NULL));
+	m = xcalloc((size_t)PQntuples(r) + 1, sizeof(*m));
+	for (i = k = 0; i < (size_t)PQntuples(r); i++) {
+		m[k].name = val(r, (int)i, 0);
+		m[k].title = val(r, (int)i, 1);
+		m[k].extra = val(r, (int)i, 2);
+		m[k].assay = val(r, (int)i, 3);
+		m[k].lab = val(r, (int)i, 4);
+		m[k].award = val(r, (int)i, 5);
+		k++;
+	}
+	qsort(m, k, sizeof(*m), cmpmeta);
+	*np = k;
+	return m;
+}
+
+static const char *const c_acc[] = { "accession", "file_accession", NULL };
+static const char *const c_dsacc[] = { "dataset_accession", "dataset",
+    "experiment", NULL };
+static const char *const c_assay[] = { "assay_title", "assay_term_name",
+    NULL };
+static const char *const c_lab[] = { "lab_name", "lab", NULL };
+static const char *const c_award[] = { "award_name", "award", NULL };
+static const char *const c_format[] = { "file_format", "file_type", NULL };
+static const char *const c_otype[] = { "output_type", NULL };
+static const char *const c_name[] = { "name", NULL };
+static const char *const c_title[] = { "title", NULL };
+static const char *const c_desc[] = { "biosample_summary", "description",
+    NULL };
+static const char *const c_bios[] = { "target_label",
+    "biosample_term_name", NULL };
+static const char *const c_inst[] = { "institute_label", "institute_name",
+    NULL };
+static const char *const c_proj[] = { "project", "rfa", NULL };
+static const char *const c_none[] = { NULL };
+
+static void
+loadencode(void)
+{
+	char sql[1024], c[7][128];
+	PGresult *r;
+	struct obj *o;
+	struct meta *m;
+	int i, n;
+
+	dsmeta = loadmeta("datasets", c_acc, c_desc, c_bios, c_assay, c_lab,
+	    c_award, &ndsmeta);
+	labmeta = loadmeta("labs", c_name, c_title, c_inst, c_none, c_none,
+	    c_none, &nlabmeta);
+	awmeta = loadmeta("awards", c_name, c_title, c_proj, c_none, c_none,
+	    c_none, &nawmeta);
+	if (!relexists("object_files")) {
+		vlog("no object_files view: files shown by key only");
+		return;
+	}
+	if (relexists("object_metadata")) {
+		/*
+		 * encodefetch's own join: lab and award of the dataset (a
+		 * processed file's own lab is the pipeline's), assay too.
+		 */
+		snprintf(sql, sizeof(sql), "SELECT object_id,"
+		    " file_accession::text, dataset_accession::text,"
+		    " assay_title::text, lab_name::text, award_name::text,"
+		    " file_format::text, output_type::text"
+		    " FROM object_metadata");
+	} else if (relexists("files") && strcmp(pickcol("files", "f", c_acc, c[0],
+	    sizeof(c[0])), "NULL::text") != 0) {
+		pickcol("files", "f", c_dsacc, c[1], sizeof(c[1]));
+		pickcol("files", "f", c_assay, c[2], sizeof(c[2]));
+		pickcol("files", "f", c_lab, c[3], sizeof(c[3]));
+		pickcol("files", "f", c_award, c[4], sizeof(c[4]));
+		pickcol("files", "f", c_format, c[5], sizeof(c[5]));
+		pickcol("files", "f", c_otype, c[6], sizeof(c[6]));
+		snprintf(sql, sizeof(sql), "SELECT x.object_id,"
+		    " x.file_accession::text, %s, %s, %s, %s, %s, %s"
+		    " FROM object_files x LEFT JOIN files f ON %s ="
+		    " x.file_accession::text", c[1], c[2], c[3], c[4], c[5],
+		    c[6], c[0]);
+	} else
+		snprintf(sql, sizeof(sql), "SELECT x.object_id,"
+		    " x.file_accession::text, NULL, NULL, NULL, NULL, NULL,"
+		    " NULL FROM object_files x");
+	r = kept(query("object_files", sql, 0, NULL));
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		if ((o = findobj((int)num(r, i, 0))) == NULL || o->acc != NULL)
+			continue;
+		o->acc = val(r, i, 1);
+		o->exp = val(r, i, 2);
+		/* "/experiments/ENCSR000AAA/" -> "ENCSR000AAA" */
+		if (o->exp != NULL && o->exp[0] == '/') {
+			const char *s = o->exp + strlen(o->exp);
+			char *t;
+
+			while (s > o->exp && s[-1] == '/')
+				s--;
+			while (s > o->exp && s[-1] != '/')
+				s--;
+			t = xstrdup(s);
+			t[strcspn(t, "/")] = '\0';
+			o->exp = o->expbuf = t;
+		}
+		o->assay = val(r, i, 3);
+		o->lab = val(r, i, 4);
+		o->award = val(r, i, 5);
+		o->format = val(r, i, 6);
+		o->otype = val(r, i, 7);
+		if ((m = findmeta(dsmeta, ndsmeta, o->exp)) != NULL) {
+			if (o->assay == NULL)
+				o->assay = m->assay;
+			if (o->lab == NULL)
+				o->lab = m->lab;
+			if (o->award == NULL)
+				o->award = m->award;
+		}
+	}
+}
+
+/* ---- Days, bins and periods ---------------------------------------- */
+
+static void
+civil(int days, int *y, int *m, int *d)
+{
+	time_t t = (time_t)days * 86400;
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	*y = tm.tm_year + 1900;
+	*m = tm.tm_mon + 1;
+	*d = tm.tm_mday;
+}
+
+static size_t
+binof(int day)
+{
+	int y, m, d, y0, m0;
+
+	if (!monthly)
+		return (size_t)(day - dmin);
+	civil(day, &y, &m, &d);
+	civil(dmin, &y0, &m0, &d);
+	return (size_t)((y * 12 + m) - (y0 * 12 + m0));
+}
+
+static void
+loadtotals(void)
+{
+	PGresult *r;
+	size_t i;
+	int n, y, m, d;
+	char lab[48];
+
+	r = query("daily_total", "SELECT day - DATE '1970-01-01', downloads"
+	    " FROM daily_total ORDER BY day", 0, NULL);
+	n = PQntuples(r);
+	if (n == 0) {
+		dmin = dmax = (int)(time(NULL) / 86400);
+	} else {
+		dmin = (int)num(r, 0, 0);
+		dmax = (int)num(r, n - 1, 0);
+	}
+	ndays = (size_t)(dmax - dmin + 1);
+	monthly = ndays > 120;
+	nbins = binof(dmax) + 1;
+	binlabel = xcalloc(nbins, sizeof(*binlabel));
+	for (i = 0; i < nbins; i++) {
+		if (monthly) {
+			civil(dmin, &y, &m, &d);
+			m += (int)i - 1;
+			snprintf(lab, sizeof(lab), "%04d-%02d", y + m / 12,
+			    m % 12 + 1);
+		} else {
+			civil(dmin + (int)i, &y, &m, &d);
+			snprintf(lab, sizeof(lab), "%04d-%02d-%02d", y, m, d);
+		}
+		binlabel[i] = xstrdup(lab);
+	}
+	tot_dl = xcalloc(ndays, sizeof(*tot_dl));
+	for (i = 0; i < (size_t)n; i++)
+		tot_dl[num(r, (int)i, 0) - dmin] = num(r, (int)i, 1);
+	PQclear(r);
+}
+
+static void
+loadperiods(void)
+{
+	static const char *fmt[] = { "\"all\"", "YYYY", "YYYY-MM" };
+	PGresult *r, *a, *q2;
+	size_t f, i, j;
+	const char *p[1];
+
+	for (f = 0; f < 3; f++) {
+		p[0] = fmt[f];
+		r = kept(query("daily_total", "SELECT to_char(day, $1) AS p,"
+		    " sum(requests), sum(downloads), sum(bytes_sent), sum(errors),"
+		    " hll_cardinality(hll_union_agg(downloaders)),"
+		    " hll_cardinality(hll_union_agg(objects)),"
+		    " hll_cardinality(hll_union_agg(requesters)),"
+		    " hll_cardinality(hll_union_agg(object_downloaders))"
+		    " FROM daily_total GROUP BY 1 ORDER BY 1", 1, p));
+		a = query("objects", "SELECT d.p, avg(o.size), count(*)"
+		    " FROM (SELECT DISTINCT to_char(day, $1) AS p, object_id"
+		    "  FROM daily_object WHERE downloads > 0) d"
+		    " JOIN objects o USING (object_id) GROUP BY 1 ORDER BY 1",
+		    1, p);
+		/*
+		 * Requesters exactly, without "anonymous" (id 0), which the
+		 * hll column of daily_total counts: days x requesters rows.
+		 */
+		q2 = query("daily_requester", "SELECT to_char(day, $1),"
+		    " count(DISTINCT requester_id) FROM daily_requester"
+		    " WHERE downloads > 0 AND requester_id <> 0"
+		    " GROUP BY 1 ORDER BY 1", 1, p);
+		periods = xreallocarray(periods, nperiods + PQntuples(r) + 1,
+		    sizeof(*periods));
+		for (i = 0; i < (size_t)PQntuples(r); i++) {
+			struct period *q = &periods[nperiods++];
+
+			memset(q, 0, sizeof(*q));
+			q->name = val(r, (int)i, 0);
+			q->requests = num(r, (int)i, 1);
+			q->dl = num(r, (int)i, 2);
+			q->bytes = num(r, (int)i, 3);
+			q->errors = num(r, (int)i, 4);
+			q->uclients = dbl(r, (int)i, 5);
+			q->uobjs = dbl(r, (int)i, 6);
+			q->ureqs = dbl(r, (int)i, 7);
+			q->updl = dbl(r, (int)i, 8);
+			for (j = 0; j < (size_t)PQntuples(a); j++)
+				if (strcmp(PQgetvalue(a, (int)j, 0), q->name) == 0) {
+					q->avgsize = dbl(a, (int)j, 1);
+					q->nfiles = num(a, (int)j, 2);
+				}
+			q->ureqs = 0;
+			for (j = 0; j < (size_t)PQntuples(q2); j++)
+				if (strcmp(PQgetvalue(q2, (int)j, 0), q->name) == 0)
+					q->ureqs = dbl(q2, (int)j, 1);
+		}
+		PQclear(a);
+		PQclear(q2);
+	}
+	if (nperiods == 0) {
+		periods = xcalloc(1, sizeof(*periods));
+		periods[0].name = "all";
+		nperiods = 1;
+	}
+}
+
+/* ---- Groups of files: experiments, labgs, awards --------------------- */
+
+struct gkey {
+	const char *name;
+	size_t	 obj;
+};
+
+static int
+cmpgkey(const void *a, const void *b)
+{
+	const struct gkey *x = a, *y = b;
+	int c = strcmp(x->name, y->name);
+
+	if (c != 0)
+		return c;
+	return (x->obj > y->obj) - (x->obj < y->obj);
+}
+
+static int
+cmpgroupdl(const void *a, const void *b)
+{
+	const struct group *x = a, *y = b;
+
+	if (x->dl != y->dl)
+		return (x->dl < y->dl) - (x->dl > y->dl);
+	return strcmp(x->name, y->name);
+}
+
+static struct group *
+buildgroups(size_t field, struct meta *m, size_t nm, size_t *np)
+{
+	struct gkey *k;
+	struct group *g = NULL;
+	struct meta *mm;
+	size_t i, j, n = 0, ng = 0, x;
+	static unsigned *stamp;
+	static unsigned gen;
+
+	k = xcalloc(nobjs + 1, sizeof(*k));
+	for (i = 0; i < nobjs; i++) {
+		const char *s = field == 0 ? objs[i].exp : field == 1 ?
+		    objs[i].lab : objs[i].award;
+
+		if (s != NULL && *s != '\0') {
+			k[n].name = s;
+			k[n++].obj = i;
+		}
+	}
+	qsort(k, n, sizeof(*k), cmpgkey);
+	if (stamp == NULL)
+		stamp = xcalloc(nclients + 1, sizeof(*stamp));
+	for (i = 0; i < n; i = j) {
+		struct group *q;
+
+		for (j = i; j < n && strcmp(k[j].name, k[i].name) == 0; j++)
+			;
+		g = xreallocarray(g, ng + 1, sizeof(*g));
+		q = &g[ng++];
+		memset(q, 0, sizeof(*q));
+		q->name = k[i].name;
+		safename(q->name, q->page, sizeof(q->page));
+		if ((mm = findmeta(m, nm, q->name)) != NULL) {
+			q->title = mm->title;
+			q->extra = mm->extra;
+		}
+		q->objs = xcalloc(j - i, sizeof(*q->objs));
+		gen++;
+		for (x = i; x < j; x++) {
+			struct obj *o = &objs[k[x].obj];
+			size_t p;
+
+			q->objs[q->nobj++] = k[x].obj;
+			q->dl += o->dl;
+			q->bytes += o->bytes;
+			/* Exact distinct downloaders of the group. */
+			for (p = o->p0; p < o->p0 + o->np; p++)
+				if (stamp[pairs[p].client] != gen) {
+					stamp[pairs[p].client] = gen;
+					q->clients++;
+				}
+		}
+	}
+	free(k);
+	if (g != NULL)
+		qsort(g, ng, sizeof(*g), cmpgroupdl);
+	if (field == 2) {
+		free(stamp);
+		stamp = NULL;
+	}
+	*np = ng;
+	return g;
+}
+
+static struct group *
+findgroup(struct group *g, size_t n, const char *name)
+{
+	size_t i;
+
+	/* Linear, but only called for a page's handful of links. */
+	for (i = 0; name != NULL && i < n; i++)
+		if (strcmp(g[i].name, name) == 0)
+			return &g[i];
+	return NULL;
+}
+
+/* ---- Page pieces ----------------------------------------------------- */
+
+static const char *root;	/* "" for top-level pages, "../" below */
+
+static void
+begin(const char *title, const char *sub, int depth)
+{
+	root = depth ? "../" : "";
+	html_reset(&pg);
+	html_begin(&pg, root, title, sub);
+}
+
+static void
+finish(const char *rel)
+{
+	html_end(&pg, root, note);
+	put(rel, &pg);
+}
+
+static void
+tile(const char *label, const char *fmt, ...)
+{
+	va_list ap;
+	char v[64];
+
+	va_start(ap, fmt);
+	vsnprintf(v, sizeof(v), fmt, ap);
+	va_end(ap);
+	html_puts(&pg, "<div class=\"tile\"><div class=\"v\">");
+	html_esc(&pg, v);
+	html_puts(&pg, "</div><div class=\"l\">");
+	html_esc(&pg, label);
+	html_puts(&pg, "</div></div>\n");
+}
+
+static void
+tilenum(const char *label, long long n)
+{
+	struct html_buf b = { 0 };
+
+	html_num(&b, n);
+	tile(label, "%s", b.p);
+	html_free(&b);
+}
+
+static void
+tilebytes(const char *label, double n)
+{
+	struct html_buf b = { 0 };
+
+	html_bytes(&b, n);
+	tile(label, "%s", b.p);
+	html_free(&b);
+}
+
+static const char *tabtsv;	/* TSV file of the open table */
+static int	 tabcols;
+
+/* cols: "name" or "#name" for a numeric column. */
+static void
+tab_begin(const char *h2, const char *tsvrel, ...)
+{
+	va_list ap;
+	const char *c;
+	int first = 1;
+
+	if (h2 != NULL) {
+		html_puts(&pg, "<h2>");
+		html_esc(&pg, h2);
+		html_puts(&pg, "</h2>\n");
+	}
+	html_puts(&pg, "<div class=\"tw\"><table>\n<thead><tr>");
+	html_reset(&tsv);
+	tabtsv = tsvrel;
+	tabcols = 0;
+	va_start(ap, tsvrel);
+	while ((c = va_arg(ap, const char *)) != NULL) {
+		int n = c[0] == '#';
+
+		html_printf(&pg, "<th%s>", n ? " class=\"n\"" : "");
+		html_esc(&pg, c + n);
+		html_puts(&pg, "</th>");
+		if (!first)
+			html_puts(&tsv, "\t");
+		html_puts(&tsv, c + n);
+		first = 0;
+		tabcols++;
+	}
+	va_end(ap);
+	html_puts(&pg, "</tr></thead>\n<tbody>\n");
+	html_puts(&tsv, "\n");
+}
+
+static int	 cellno;
+
+static void
+row_begin(void)
+{
+	html_puts(&pg, "<tr>");
+	cellno = 0;
+}
+
+static void
+row_end(void)
+{
+	html_puts(&pg, "</tr>\n");
+	html_puts(&tsv, "\n");
+}
+
+static void
+tsvsep(void)
+{
+	if (cellno++ > 0)
+		html_puts(&tsv, "\t");
+}
+
+/* A cell with text (escaped), linked when href is not NULL. */
+static void
+cell_link(const char *text, const char *href)
+{
+	tsvsep();
+	html_tsv(&tsv, text);
+	html_puts(&pg, "<td class=\"k\">");
+	if (href != NULL) {
+		html_puts(&pg, "<a href=\"");
+		html_esc(&pg, href);
+		html_puts(&pg, "\">");
+	}
+	html_esc(&pg, text ? text : "");
+	if (href != NULL)
+		html_puts(&pg, "</a>");
+	html_puts(&pg, "</td>");
+}
+
+static void
+cell_text(const char *text)
+{
+	cell_link(text, NULL);
+}
+
+static void
+cell_num(long long n)
+{
+	tsvsep();
+	html_printf(&tsv, "%lld", n);
+	html_puts(&pg, "<td class=\"n\">");
+	html_num(&pg, n);
+	html_puts(&pg, "</td>");
+}
+
+static void
+cell_bytes(long long n)
+{
+	tsvsep();
+	html_printf(&tsv, "%lld", n);
+	html_puts(&pg, "<td class=\"n\">");
+	html_bytes(&pg, (double)n);
+	html_puts(&pg, "</td>");
+}
+
+static void
+tab_end(size_t shown, size_t total)
+{
+	const char *name;
+
+	if (shown == 0)
+		html_printf(&pg, "<tr><td colspan=\"%d\" class=\"small\">"
+		    "none</td></tr>\n", tabcols);
+	html_puts(&pg, "</tbody></table></div>\n<p class=\"dl\">");
+	if (shown < total)
+		html_printf(&pg, "First %zu of %zu rows. ", shown, total);
+	name = strrchr(tabtsv, '/');
+	name = name ? name + 1 : tabtsv;
+	html_puts(&pg, "<a href=\"");
+	html_esc(&pg, name);
+	html_puts(&pg, "\" type=\"text/tab-separated-values\">");
+	html_puts(&pg, shown < total ? "All rows as TSV" : "As TSV");
+	html_puts(&pg, "</a></p>\n");
+	put(tabtsv, &tsv);
+}
+
+/* Relative links; hrefs are ids or safe names, see safename(). */
+static char linkbuf[8][128];
+static int linkn;
+
+static const char *
+rlink(const char *fmt, ...)
+{
+	va_list ap;
+	char *b = linkbuf[linkn++ % 8];
+	int n;
+
+	n = snprintf(b, 128, "%s", root);
+	va_start(ap, fmt);
+	vsnprintf(b + n, 128 - (size_t)n, fmt, ap);
+	va_end(ap);
+	return b;
+}
+
+static const char *
+objlink(const struct obj *o)
+{
+	return rlink("f/%d.html", o->id);
+}
+
+static const char *
+clientlink(const struct client *c)
+{
+	return rlink("d/%d.html", c->id);
+}
+
+static const char *
+reqlink(const struct requester *q)
+{
+	return rlink("r/%d.html", q->id);
+}
+
+static const char *
+grouplink(const char *dir, struct group *g, size_t ng, const char *name)
+{
+	struct group *q = findgroup(g, ng, name);
+
+	return q ? rlink("%s/%s.html", dir, q->page) : NULL;
+}
+
+/* A daily series (odays/cdays/rdays slice) as a chart over all days. */
+static void
+chart(const char *title, const struct day *d, size_t n, const long long *all)
+{
+	double *v;
+	size_t i;
+
+	v = xcalloc(nbins, sizeof(*v));
+	if (all != NULL)
+		for (i = 0; i < ndays; i++)
+			v[binof(dmin + (int)i)] += (double)all[i];
+	for (i = 0; i < n; i++)
+		if (d[i].day >= dmin && d[i].day <= dmax)
+			v[binof(d[i].day)] += (double)d[i].v;
+	html_puts(&pg, "<h2>");
+	html_esc(&pg, title);
+	html_puts(&pg, monthly ? " (per month)" : " (per day)");
+	html_puts(&pg, "</h2>\n<div class=\"card chart\">");
+	svg_series(&pg, nbins, (const char *const *)binlabel, v, title);
+	html_puts(&pg, "</div>\n");
+	free(v);
+}
+
+/* Top files as a horizontal bar chart. */
+static void
+objchart(const char *title, size_t *idx, size_t n)
+{
+	const char **lab, **href;
+	double *v;
+	size_t i;
+
+	if (n == 0)
+		return;
+	lab = xcalloc(n, sizeof(*lab));
+	href = xcalloc(n, sizeof(*href));
+	v = xcalloc(n, sizeof(*v));
+	for (i = 0; i < n; i++) {
+		struct obj *o = &objs[idx ? idx[i] : i];
+
+		lab[i] = o->acc && strstr(o->base, o->acc) == NULL ? o->acc :
+		    o->base;
+		href[i] = xstrdup(objlink(o));
+		v[i] = (double)o->dl;
+	}
+	html_puts(&pg, "<h2>");
+	html_esc(&pg, title);
+	html_puts(&pg, "</h2>\n<div class=\"card chart\">");
+	svg_hbar(&pg, n, lab, v, href, title);
+	html_puts(&pg, "</div>\n");
+	for (i = 0; i < n; i++)
+		free((char *)href[i]);
+	free(lab);
+	free(href);
+	free(v);
+}
+
+static void
+objrow(size_t rank, const struct obj *o)
+{
+	row_begin();
+	cell_num((long long)rank);
+	cell_link(o->base, objlink(o));
+	cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
+	cell_text(o->assay);
+	cell_num(o->dl);
+	cell_num((long long)(o->uniq + 0.5));
+	cell_bytes(o->bytes);
+	row_end();
+}
+
+#define OBJCOLS	"#Rank", "File", "Experiment", "Assay", "#Downloads", \
+	"#Unique downloaders", "#Bytes sent"
+
+/* A table of files given by index (idx NULL: objs in order). */
+static void
+objtable(const char *h2, const char *tsvrel, size_t *idx, size_t n,
+    size_t max)
+{
+	size_t i;
+
+	tab_begin(h2, tsvrel, OBJCOLS, NULL);
+	for (i = 0; i < n; i++) {
+		if (i == max) {
+			/* The rest goes to the TSV only. */
+			struct html_buf save = pg;
+
+			pg = (struct html_buf){ 0 };
+			for (; i < n; i++)
+				objrow(i + 1, &objs[idx ? idx[i] : i]);
+			html_free(&pg);
+			pg = save;
+			break;
+		}
+		objrow(i + 1, &objs[idx ? idx[i] : i]);
+	}
+	tab_end(n < max ? n : max, n);
+}
+
+static void
+clientrow(size_t rank, const struct client *c)
+{
+	row_begin();
+	cell_num((long long)rank);
+	cell_link(c->name, clientlink(c));
+	cell_num(c->dl);
+	cell_num((long long)(c->files + 0.5));
+	cell_bytes(c->bytes);
+	row_end();
+}
+
+static void
+clienttable(const char *h2, const char *tsvrel, size_t n, size_t max)
+{
+	size_t i;
+
+	tab_begin(h2, tsvrel, "#Rank", "Downloader", "#Downloads", "#Files",
+	    "#Bytes sent", NULL);
+	for (i = 0; i < n; i++) {
+		if (i == max) {
+			struct html_buf save = pg;
+
+			pg = (struct html_buf){ 0 };
+			for (; i < n; i++)
+				clientrow(i + 1, &clients[i]);
+			html_free(&pg);
+			pg = save;
+			break;
+		}
+		clientrow(i + 1, &clients[i]);
+	}
+	tab_end(n < max ? n : max, n);
+}
+
+static void
+reqrow(size_t rank, const struct requester *q)
+{
+	row_begin();
+	cell_num((long long)rank);
+	cell_link(q->name, reqlink(q));
+	cell_num(q->dl);
+	cell_num((long long)(q->clients + 0.5));
+	cell_num((long long)(q->files + 0.5));
+	cell_bytes(q->bytes);
+	row_end();
+}
+
+static void
+reqtable(const char *h2, const char *tsvrel, size_t n)
+{
+	size_t i;
+
+	tab_begin(h2, tsvrel, "#Rank", "Requester", "#Downloads",
+	    "#Downloaders", "#Files", "#Bytes sent", NULL);
+	for (i = 0; i < n; i++)
+		reqrow(i + 1, &reqs[i]);
+	tab_end(n, n);
+}
+
+/* ---- Pages ------------------------------------------------------------- */
+
+static void
+info_begin(const char *h2)
+{
+	html_puts(&pg, "<h2>");
+	html_esc(&pg, h2);
+	html_puts(&pg, "</h2>\n<div class=\"card\"><dl class=\"info\">\n");
+}
+
+/* One line of a <dl>; value escaped, linked when href; ext: portal link. */
+static void
+info(const char *label, const char *value, const char *href, const char *ext)
+{
+	html_puts(&pg, "<dt>");
+	html_esc(&pg, label);
+	html_puts(&pg, "</dt><dd>");
+	if (value == NULL) {
+		html_puts(&pg, "<span class=\"small\">unknown</span></dd>\n");
+		return;
+	}
+	if (href != NULL) {
+		html_puts(&pg, "<a href=\"");
+		html_esc(&pg, href);
+		html_puts(&pg, "\">");
+	}
+	html_esc(&pg, value);
+	if (href != NULL)
+		html_puts(&pg, "</a>");
+	if (ext != NULL) {
+		html_puts(&pg, " <a class=\"small\" rel=\"external noopener\" href=\"");
+		html_esc(&pg, ext);
+		html_puts(&pg, "\">ENCODE portal \xe2\x86\x97</a>");
+	}
+	html_puts(&pg, "</dd>\n");
+}
+
+static void
+info_end(void)
+{
+	html_puts(&pg, "</dl></div>\n");
+}
+
+static char *
+portal(const char *kind, const char *name)
+{
+	struct html_buf b = { 0 };
+
+	if (name == NULL)
+		return NULL;
+	html_printf(&b, "%s/%s/", PORTAL, kind);
+	html_url(&b, name, 0);
+	html_puts(&b, "/");
+	return b.p;
+}
+
+static void
+homepage(void)
+{
+	struct period *a = &periods[0];
+	size_t n = nobjs < (size_t)topn ? nobjs : (size_t)topn;
+
+	begin("Downloads dashboard", note, 0);
+	html_puts(&pg, "<div class=\"tiles\">\n");
+	tilenum("Total downloads", a->dl);
+	tilenum("Unique downloads", (long long)(a->updl + 0.5));
+	tilebytes("Average file size", a->avgsize);
+	tilenum("Unique downloaders", (long long)(a->uclients + 0.5));
+	tilenum("Unique files", a->nfiles);
+	tilenum("Unique requesters", (long long)(a->ureqs + 0.5));
+	html_puts(&pg, "</div>\n<p class=\"dl\"><a href=\"summary.tsv\" "
+	    "type=\"text/tab-separated-values\">These numbers as TSV</a></p>\n");
+	/* The tiles as TSV: exact values, for scripts and for the tests. */
+	html_reset(&tsv);
+	html_printf(&tsv, "measure\tvalue\n"
+	    "downloads\t%lld\n"
+	    "unique_downloads\t%.0f\n"
+	    "average_file_size\t%.0f\n"
+	    "unique_downloaders\t%.0f\n"
+	    "unique_files\t%lld\n"
+	    "unique_requesters\t%.0f\n"
+	    "requests\t%lld\n"
+	    "bytes_sent\t%lld\n"
+	    "errors\t%lld\n", a->dl, a->updl, a->avgsize, a->uclients,
+	    a->nfiles, a->ureqs, a->requests, a->bytes, a->errors);
+	put("summary.tsv", &tsv);
+	chart("Downloads over time", NULL, 0, tot_dl);
+	objchart("Top files by downloads", NULL, n < 15 ? n : 15);
+	objtable("Most downloaded files", "top-files.tsv", NULL, n, n);
+	html_printf(&pg, "<p><a href=\"files.html\">All %zu files \xe2\x86\x92</a></p>\n",
+	    nobjs);
+	clienttable("Most active downloaders", "top-downloaders.tsv",
+	    nclients < (size_t)topn ? nclients : (size_t)topn, (size_t)topn);
+	html_printf(&pg, "<p><a href=\"downloaders.html\">All %zu downloaders "
+	    "\xe2\x86\x92</a></p>\n", nclients);
+	reqtable("Requesters", "top-requesters.tsv",
+	    nreqs < 10 ? nreqs : 10);
+	finish("index.html");
+}
+
+static void
+filepages(void)
+{
+	char rel[64];
+	size_t i, p, *agg, nagg, k;
+	long long *rdl, *rbytes;
+	char *e1, *e2;
+
+	agg = xcalloc(nreqs + 1, sizeof(*agg));
+	rdl = xcalloc(nreqs + 1, sizeof(*rdl));
+	rbytes = xcalloc(nreqs + 1, sizeof(*rbytes));
+	for (i = 0; i < nobjs; i++) {
+		struct obj *o = &objs[i];
+		struct html_buf sub = { 0 };
+
+		html_puts(&sub, "s3://");
+		html_puts(&sub, o->bucket ? o->bucket : "");
+		html_puts(&sub, "/");
+		html_puts(&sub, o->key);
+		begin(o->base, sub.p, 1);
+		html_free(&sub);
+		html_puts(&pg, "<div class=\"tiles\">\n");
+		tilenum("Downloads", o->dl);
+		tilenum("Unique downloaders", (long long)(o->uniq + 0.5));
+		tilenum("Full downloads", o->full);
+		tilenum("Partial downloads", o->partial);
+		tilebytes("Bytes sent", (double)o->bytes);
+		tilenum("Errors", o->errors);
+		html_puts(&pg, "</div>\n");
+		chart("Downloads over time", odays + o->d0, o->nd, NULL);
+		info_begin("General information");
+		info("File", o->acc ? o->acc : o->base, NULL,
+		    e1 = portal("files", o->acc));
+		info("Key", o->key, NULL, NULL);
+		info("Bucket", o->bucket, NULL, NULL);
+		if (o->size > 0) {
+			struct html_buf b = { 0 };
+
+			html_bytes(&b, (double)o->size);
+			html_printf(&b, " (%lld bytes)", o->size);
+			info("Size", b.p, NULL, NULL);
+			html_free(&b);
+		} else
+			info("Size", NULL, NULL, NULL);
+		info("Experiment", o->exp, grouplink("e", exps, nexps, o->exp),
+		    e2 = portal("experiments", o->exp));
+		free(e1);
+		free(e2);
+		info("Assay", o->assay, NULL, NULL);
+		info("Lab", o->lab, grouplink("l", labgs, nlabs, o->lab), NULL);
+		info("Award", o->award, grouplink("a", awards, nawards,
+		    o->award), NULL);
+		info("Format", o->format, NULL, NULL);
+		info("Output type", o->otype, NULL, NULL);
+		info_end();
+
+		snprintf(rel, sizeof(rel), "f/%d-downloaders.tsv", o->id);
+		tab_begin("Downloaders", rel, "#Rank", "Downloader", "Requester",
+		    "#Downloads", "#Bytes sent", NULL);
+		nagg = 0;
+		for (p = o->p0; p < o->p0 + o->np; p++) {
+			struct pair *x = &pairs[p];
+			struct client *c = &clients[x->client];
+			struct requester *q = x->req >= 0 ? &reqs[x->req] : NULL;
+
+			row_begin();
+			cell_num((long long)(p - o->p0 + 1));
+			cell_link(c->name, clientlink(c));
+			cell_link(q ? q->name : "anonymous", q ? reqlink(q) : NULL);
+			cell_num(x->dl);
+			cell_bytes(x->bytes);
+			row_end();
+			if (q != NULL) {
+				k = (size_t)x->req;
+				if (rdl[k] == 0 && rbytes[k] == 0)
+					agg[nagg++] = k;
+				rdl[k] += x->dl;
+				rbytes[k] += x->bytes;
+			}
+		}
+		tab_end(o->np, o->np);
+		snprintf(rel, sizeof(rel), "f/%d-requesters.tsv", o->id);
+		tab_begin("Requesters", rel, "Requester", "#Downloads",
+		    "#Bytes sent", NULL);
+		for (k = 0; k < nagg; k++) {
+			struct requester *q = &reqs[agg[k]];
+
+			row_begin();
+			cell_link(q->name, reqlink(q));
+			cell_num(rdl[agg[k]]);
+			cell_bytes(rbytes[agg[k]]);
+			row_end();
+			rdl[agg[k]] = rbytes[agg[k]] = 0;
+		}
+		tab_end(nagg, nagg);
+		snprintf(rel, sizeof(rel), "f/%d.html", o->id);
+		finish(rel);
+	}
+	free(agg);
+	free(rdl);
+	free(rbytes);
+}
+
+static void
+clientpages(void)
+{
+	char rel[64];
+	size_t i, p;
+
+	for (i = 0; i < nclients; i++) {
+		struct client *c = &clients[i];
+
+		begin(c->name, aflag ? "Downloader (raw address: internal use "
+		    "only)" : nflag ? "Downloaders of this network" :
+		    "Downloader, shown by a keyed pseudonym of its address", 1);
+		html_puts(&pg, "<div class=\"tiles\">\n");
+		tilenum("Downloads", c->dl);
+		tilenum("Files", (long long)(c->files + 0.5));
+		tilebytes("Bytes sent", (double)c->bytes);
+		html_puts(&pg, "</div>\n");
+		chart("Downloads over time", cdays + c->d0, c->nd, NULL);
+		snprintf(rel, sizeof(rel), "d/%d.tsv", c->id);
+		tab_begin("Files downloaded", rel, "#Rank", "File", "Experiment",
+		    "Requester", "#Downloads", "#Bytes sent", NULL);
+		for (p = c->p0; p < c->p0 + c->np; p++) {
+			struct pair *x = &pairs[pbyclient[p]];
+			struct obj *o = &objs[x->obj];
+			struct requester *q = x->req >= 0 ? &reqs[x->req] : NULL;
+
+			row_begin();
+			cell_num((long long)(p - c->p0 + 1));
+			cell_link(o->base, objlink(o));
+			cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
+			cell_link(q ? q->name : "anonymous", q ? reqlink(q) : NULL);
+			cell_num(x->dl);
+			cell_bytes(x->bytes);
+			row_end();
+		}
+		tab_end(c->np, c->np);
+		snprintf(rel, sizeof(rel), "d/%d.html", c->id);
+		finish(rel);
+	}
+}
+
+static size_t *pbyreq;
+
+static int
+cmppairreq(const void *a, const void *b)
+{
+	const struct pair *x = &pairs[*(const size_t *)a];
+	const struct pair *y = &pairs[*(const size_t *)b];
+
+	if (x->req != y->req)
+		return (x->req > y->req) - (x->req < y->req);
+	return (x->obj > y->obj) - (x->obj < y->obj);
+}
+
+static void
+reqpages(void)
+{
+	char rel[64];
+	size_t i, p, j, n;
+
+	pbyreq = xcalloc(npairs + 1, sizeof(*pbyreq));
+	for (i = 0; i < npairs; i++)
+		pbyreq[i] = i;
+	qsort(pbyreq, npairs, sizeof(*pbyreq), cmppairreq);
+	p = 0;
+	for (i = 0; i < nreqs; i++) {
+		struct requester *q = &reqs[i];
+
+		while (p < npairs && pairs[pbyreq[p]].req < (int)i)
+			p++;
+		begin(q->name, "Requester (the authenticated identity of the "
+		    "requests; anonymous when unsigned)", 1);
+		html_puts(&pg, "<div class=\"tiles\">\n");
+		tilenum("Downloads", q->dl);
+		tilenum("Downloaders", (long long)(q->clients + 0.5));
+		tilenum("Files", (long long)(q->files + 0.5));
+		tilebytes("Bytes sent", (double)q->bytes);
+		html_puts(&pg, "</div>\n");
+		chart("Downloads over time", rdays + q->d0, q->nd, NULL);
+		snprintf(rel, sizeof(rel), "r/%d.tsv", q->id);
+		tab_begin("Files downloaded", rel, "File", "Experiment",
+		    "#Downloads", "#Bytes sent", NULL);
+		n = 0;
+		for (j = p; j < npairs && pairs[pbyreq[j]].req == (int)i; ) {
+			struct obj *o = &objs[pairs[pbyreq[j]].obj];
+			long long dl = 0, bytes = 0;
+			int ob = pairs[pbyreq[j]].obj;
+
+			for (; j < npairs && pairs[pbyreq[j]].req == (int)i &&
+			    pairs[pbyreq[j]].obj == ob; j++) {
+				dl += pairs[pbyreq[j]].dl;
+				bytes += pairs[pbyreq[j]].bytes;
+			}
+			row_begin();
+			cell_link(o->base, objlink(o));
+			cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
+			cell_num(dl);
+			cell_bytes(bytes);
+			row_end();
+			n++;
+		}
+		tab_end(n, n);
+		snprintf(rel, sizeof(rel), "r/%d.html", q->id);
+		finish(rel);
+	}
+	free(pbyreq);
+}
+
+static void
+grouppages(const char *dir, const char *what, const char *kind,
+    struct group *g, size_t ng)
+{
+	char rel[128];
+	size_t i, j;
+	struct day *d;
+	size_t nd;
+	char *ext;
+
+	for (i = 0; i < ng; i++) {
+		struct group *q = &g[i];
+
+		begin(q->name, q->title ? q->title : what, 1);
+		html_puts(&pg, "<div class=\"tiles\">\n");
+		tilenum("Downloads", q->dl);
+		tilenum("Unique downloaders", (long long)q->clients);
+		tilenum("Files downloaded", (long long)q->nobj);
+		tilebytes("Bytes sent", (double)q->bytes);
+		html_puts(&pg, "</div>\n");
+		for (j = nd = 0; j < q->nobj; j++)
+			nd += objs[q->objs[j]].nd;
+		d = xcalloc(nd + 1, sizeof(*d));
+		for (j = nd = 0; j < q->nobj; j++) {
+			struct obj *o = &objs[q->objs[j]];
+
+			memcpy(d + nd, odays + o->d0, o->nd * sizeof(*d));
+			nd += o->nd;
+		}
+		chart("Downloads over time", d, nd, NULL);
+		free(d);
+		info_begin("General information");
+		info(what, q->name, NULL, ext = portal(kind, q->name));
+		free(ext);
+		if (q->title != NULL)
+			info("Title", q->title, NULL, NULL);
+		if (q->extra != NULL)
+			info("Details", q->extra, NULL, NULL);
+		info_end();
+		snprintf(rel, sizeof(rel), "%s/%s.tsv", dir, q->page);
+		objtable("Files", rel, q->objs, q->nobj, LISTMAX);
+		snprintf(rel, sizeof(rel), "%s/%s.html", dir, q->page);
+		finish(rel);
+	}
+}
+
+static void
+grouplist(const char *rel, const char *title, const char *dir,
+    const char *what, struct group *g, size_t ng)
+{
+	char tsvrel[64];
+	size_t i;
+
+	begin(title, ng == 0 ? "No ENCODE metadata loaded (encodefetch "
+	    "files | pgload -t files): files are shown by key only." : NULL, 0);
+	snprintf(tsvrel, sizeof(tsvrel), "%.*s.tsv",
+	    (int)(strlen(rel) - 5), rel);
+	tab_begin(NULL, tsvrel, "#Rank", what, "Title", "#Files",
+	    "#Downloads", "#Unique downloaders", "#Bytes sent", NULL);
+	root = "";
+	for (i = 0; i < ng; i++) {
+		row_begin();
+		cell_num((long long)i + 1);
+		cell_link(g[i].name, rlink("%s/%s.html", dir, g[i].page));
+		cell_text(g[i].title);
+		cell_num((long long)g[i].nobj);
+		cell_num(g[i].dl);
+		cell_num((long long)g[i].clients);
+		cell_bytes(g[i].bytes);
+		row_end();
+	}
+	tab_end(ng, ng);
+	finish(rel);
+}
+
+/* Top files and downloaders of every year and month, ranked in SQL. */
+static PGresult *ptop_obj[3], *ptop_cli[3];
+
+static void
+periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
+{
+	char rel[64], sub[128];
+	size_t i, *idx, n, ntc;
+	struct day *d;
+	int y, m, dd;
+
+	snprintf(sub, sizeof(sub), "All downloads of %s", q->name);
+	begin(q->name, sub, 1);
+	html_puts(&pg, "<div class=\"tiles\">\n");
+	tilenum("Total downloads", q->dl);
+	tilenum("Unique downloads", (long long)(q->updl + 0.5));
+	tilebytes("Average file size", q->avgsize);
+	tilenum("Unique downloaders", (long long)(q->uclients + 0.5));
+	tilenum("Unique files", q->nfiles);
+	tilenum("Unique requesters", (long long)(q->ureqs + 0.5));
+	html_puts(&pg, "</div>\n");
+	d = xcalloc(ndays + 1, sizeof(*d));
+	for (i = n = 0; i < ndays; i++) {
+		char p[48];
+
+		civil(dmin + (int)i, &y, &m, &dd);
+		if (kind == 1)
+			snprintf(p, sizeof(p), "%04d", y);
+		else
+			snprintf(p, sizeof(p), "%04d-%02d", y, m);
+		if (strcmp(p, q->name) == 0) {
+			d[n].day = dmin + (int)i;
+			d[n++].v = tot_dl[i];
+		}
+	}
+	/* Within a period: by day for a month, by month for a year. */
+	{
+		int savem = monthly, savemin = dmin, savemax = dmax;
+		size_t saven = nbins, savend = ndays;
+		char **savel = binlabel;
+		char lab[48];
+
+		if (n > 0) {
+			dmin = d[0].day;
+			dmax = d[n - 1].day;
+			ndays = (size_t)(dmax - dmin + 1);
+			monthly = kind == 1;
+			nbins = binof(dmax) + 1;
+			binlabel = xcalloc(nbins, sizeof(*binlabel));
+			for (i = 0; i < nbins; i++) {
+				civil(dmin, &y, &m, &dd);
+				if (monthly)
+					snprintf(lab, sizeof(lab), "%04d-%02d",
+					    y, m + (int)i);
+				else {
+					civil(dmin + (int)i, &y, &m, &dd);
+					snprintf(lab, sizeof(lab), "%04d-%02d-%02d",
+					    y, m, dd);
+				}
+				binlabel[i] = xstrdup(lab);
+			}
+			chart("Downloads over time", d, n, NULL);
+			for (i = 0; i < nbins; i++)
+				free(binlabel[i]);
+			free(binlabel);
+		}
+		monthly = savem;
+		dmin = savemin;
+		dmax = savemax;
+		nbins = saven;
+		ndays = savend;
+		binlabel = savel;
+	}
+	free(d);
+	idx = xcalloc((size_t)PQntuples(to) + 1, sizeof(*idx));
+	for (i = n = 0; i < (size_t)PQntuples(to); i++) {
+		struct obj *o;
+
+		if (strcmp(PQgetvalue(to, (int)i, 0), q->name) == 0 &&
+		    (o = findobj((int)num(to, (int)i, 1))) != NULL)
+			idx[n++] = (size_t)(o - objs);
+	}
+	snprintf(rel, sizeof(rel), "p/%s-files.tsv", q->name);
+	objchart("Most downloaded files (all time counts)", idx,
+	    n < 15 ? n : 15);
+	tab_begin("Most downloaded files", rel, "#Rank", "File",
+	    "Experiment", "Assay", "#Downloads in period", NULL);
+	for (i = ntc = 0; i < (size_t)PQntuples(to); i++) {
+		struct obj *o;
+
+		if (strcmp(PQgetvalue(to, (int)i, 0), q->name) != 0 ||
+		    (o = findobj((int)num(to, (int)i, 1))) == NULL)
+			continue;
+		row_begin();
+		cell_num((long long)++ntc);
+		cell_link(o->base, objlink(o));
+		cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
+		cell_text(o->assay);
+		cell_num(num(to, (int)i, 2));
+		row_end();
+	}
+	tab_end(ntc, ntc);
+	free(idx);
+	snprintf(rel, sizeof(rel), "p/%s-downloaders.tsv", q->name);
+	tab_begin("Most active downloaders", rel, "#Rank", "Downloader",
+	    "#Downloads in period", "#Bytes sent", NULL);
+	for (i = ntc = 0; i < (size_t)PQntuples(tc); i++) {
+		struct client *c;
+
+		if (strcmp(PQgetvalue(tc, (int)i, 0), q->name) != 0 ||
+		    (c = findclient((int)num(tc, (int)i, 1))) == NULL)
+			continue;
+		row_begin();
+		cell_num((long long)++ntc);
+		cell_link(c->name, clientlink(c));
+		cell_num(num(tc, (int)i, 2));
+		cell_bytes(num(tc, (int)i, 3));
+		row_end();
+	}
+	tab_end(ntc, ntc);
+	snprintf(rel, sizeof(rel), "p/%s.html", q->name);
+	finish(rel);
+}
+
+static void
+periodpages(void)
+{
+	static const char *fmt[] = { "YYYY", "YYYY-MM" };
+	char top[32];
+	const char *p[2];
+	size_t i, k;
+
+	snprintf(top, sizeof(top), "%lld", topn);
+	for (k = 0; k < 2; k++) {
+		p[0] = fmt[k];
+		p[1] = top;
+		ptop_obj[k] = query("daily_object", "SELECT p, object_id, dl"
+		    " FROM (SELECT to_char(day, $1) AS p, object_id,"
+		    "  sum(downloads) AS dl, row_number() OVER (PARTITION BY"
+		    "  to_char(day, $1) ORDER BY sum(downloads) DESC, object_id)"
+		    "  AS rn FROM daily_object WHERE downloads > 0 GROUP BY 1, 2) t"
+		    " WHERE rn <= $2::int ORDER BY p, rn", 2, p);
+		ptop_cli[k] = query("daily_client", "SELECT p, client_id, dl, b"
+		    " FROM (SELECT to_char(day, $1) AS p, client_id,"
+		    "  sum(downloads) AS dl, sum(bytes_sent) AS b,"
+		    "  row_number() OVER (PARTITION BY to_char(day, $1)"
+		    "  ORDER BY sum(downloads) DESC, client_id) AS rn"
+		    "  FROM daily_client WHERE downloads > 0 GROUP BY 1, 2) t"
+		    " WHERE rn <= $2::int ORDER BY p, rn", 2, p);
+	}
+	for (i = 1; i < nperiods; i++) {
+		k = strlen(periods[i].name) == 4 ? 0 : 1;
+		periodpage(&periods[i], (int)k + 1, ptop_obj[k], ptop_cli[k]);
+	}
+	begin("Periods", "Downloads per year and per month", 0);
+	tab_begin(NULL, "periods.tsv", "Period", "#Downloads",
+	    "#Unique downloads", "#Unique downloaders", "#Unique files",
+	    "#Unique requesters", "#Bytes sent", NULL);
+	for (i = 1; i < nperiods; i++) {
+		struct period *q = &periods[i];
+
+		row_begin();
+		cell_link(q->name, rlink("p/%s.html", q->name));
+		cell_num(q->dl);
+		cell_num((long long)(q->updl + 0.5));
+		cell_num((long long)(q->uclients + 0.5));
+		cell_num(q->nfiles);
+		cell_num((long long)(q->ureqs + 0.5));
+		cell_bytes(q->bytes);
+		row_end();
+	}
+	tab_end(nperiods - 1, nperiods - 1);
+	finish("periods.html");
+	for (k = 0; k < 2; k++) {
+		PQclear(ptop_obj[k]);
+		PQclear(ptop_cli[k]);
+	}
+}
+
+static void
+listpages(void)
+{
+	begin("Files", "Every file downloaded at least once, most downloaded "
+	    "first", 0);
+	objtable(NULL, "files.tsv", NULL, nobjs, LISTMAX);
+	finish("files.html");
+	begin("Downloaders", aflag ? "Raw client addresses (internal use "
+	    "only)" : nflag ? "Clients by truncated network (/24, IPv6 /48)" :
+	    "Clients by keyed pseudonym: stable across runs, not reversible "
+	    "without the key", 0);
+	clienttable(NULL, "downloaders.tsv", nclients, LISTMAX);
+	finish("downloaders.html");
+	begin("Requesters", "Authenticated identities (anonymous: unsigned "
+	    "requests)", 0);
+	reqtable(NULL, "requesters.tsv", nreqs);
+	finish("requesters.html");
+	grouplist("experiments.html", "Experiments", "e", "Experiment", exps,
+	    nexps);
+	grouplist("labs.html", "Labs", "l", "Lab", labgs, nlabs);
+	grouplist("awards.html", "Awards", "a", "Award", awards, nawards);
+}
+
+/* ---- main ---------------------------------------------------------------- */
+
+static void
+cleanup(void)
+{
+	size_t i;
+
+	for (i = 0; i < nobjs; i++) {
+		free(objs[i].key);
+		free(objs[i].expbuf);
+	}
+	for (i = 0; i < nkeep; i++)
+		PQclear(keep[i]);
+	for (i = 0; i < nbins; i++)
+		free(binlabel[i]);
+	free(binlabel);
+	for (i = 0; i < nexps; i++)
+		free(exps[i].objs);
+	for (i = 0; i < nlabs; i++)
+		free(labgs[i].objs);
+	for (i = 0; i < nawards; i++)
+		free(awards[i].objs);
+	free(exps);
+	free(labgs);
+	free(awards);
+	free(dsmeta);
+	free(labmeta);
+	free(awmeta);
+	free(objs);
+	free(objbyid);
+	free(clients);
+	free(clibyid);
+	free(reqs);
+	free(reqbyid);
+	free(odays);
+	free(cdays);
+	free(rdays);
+	free(pairs);
+	free(pbyclient);
+	free(periods);
+	free(tot_dl);
+	free(key);
+	html_free(&pg);
+	html_free(&tsv);
 }
 
 int
 main(int argc, char *argv[])
 {
-	int ch;
+	static const struct option longopts[] = {
+		{ "raw-addresses", no_argument, NULL, 'a' },
+		{ "networks", no_argument, NULL, 'n' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conninfo = "", *keyfile = NULL;
+	char err[SITE_ERRSZ], d0[48], d1[48];
+	int ch, removed, y, m, d;
 
 	out_init();
-	while ((ch = getopt(argc, argv, "v")) != -1)
+	while ((ch = getopt_long(argc, argv, "ad:k:no:t:v", longopts,
+	    NULL)) != -1)
 		switch (ch) {
+		case 'a':
+			aflag = 1;
+			break;
+		case 'd':
+			conninfo = optarg;
+			break;
+		case 'k':
+			keyfile = optarg;
+			break;
+		case 'n':
+			nflag = 1;
+			break;
+		case 'o':
+			outdir = optarg;
+			break;
+		case 't':
+			if (parse_num(optarg, 1, 100000, &topn) == -1)
+				errx(2, "-t %s: not a number in 1..100000",
+				    optarg);
+			break;
 		case 'v':
+			vflag = 1;
 			break;
 		default:
 			usage();
 		}
-	errx(1, "not implemented yet");
+	argc -= optind;
+	if (argc != 0 || outdir == NULL || *outdir == '\0')
+		usage();
+	if (aflag && nflag)
+		errx(2, "-a and -n exclude each other");
+
+	db = PQconnectdb(conninfo);
+	if (PQstatus(db) != CONNECTION_OK) {
+		char *msg = PQerrorMessage(db);
+
+		msg[strcspn(msg, "\n")] = '\0';
+		errx(1, "database: %s", msg);
+	}
+	/* One snapshot: a concurrent pgload cannot tear the numbers. */
+	PQclear(query("begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+	    0, NULL));
+	if (!aflag && !nflag)
+		loadkey(keyfile);
+	if ((site = site_open(outdir, err)) == NULL)
+		errx(1, "%s", err);
+
+	loadtotals();
+	loadperiods();
+	loadobjects();
+	loadclients();
+	loadrequesters();
+	loadpairs();
+	loadencode();
+	exps = buildgroups(0, dsmeta, ndsmeta, &nexps);
+	labgs = buildgroups(1, labmeta, nlabmeta, &nlabs);
+	awards = buildgroups(2, awmeta, nawmeta, &nawards);
+	vlog("%zu days, %zu files, %zu downloaders, %zu requesters, %zu "
+	    "pairs, %zu experiments", ndays, nobjs, nclients, nreqs, npairs,
+	    nexps);
+
+	civil(dmin, &y, &m, &d);
+	snprintf(d0, sizeof(d0), "%04d-%02d-%02d", y, m, d);
+	civil(dmax, &y, &m, &d);
+	snprintf(d1, sizeof(d1), "%04d-%02d-%02d", y, m, d);
+	snprintf(note, sizeof(note), "Downloads from %s to %s (UTC), from S3 "
+	    "server access logs. %s", d0, d1, aflag ? "Raw client addresses: "
+	    "internal use only." : nflag ? "Downloaders are shown by "
+	    "network (/24, /48)." : "Downloaders are shown by keyed "
+	    "pseudonyms.");
+
+	homepage();
+	filepages();
+	clientpages();
+	reqpages();
+	grouppages("e", "Experiment", "experiments", exps, nexps);
+	grouppages("l", "Lab", "labs", labgs, nlabs);
+	grouppages("a", "Award", "awards", awards, nawards);
+	periodpages();
+	listpages();
+	PQclear(query("commit", "COMMIT", 0, NULL));
+	PQfinish(db);
+
+	if ((removed = site_finish(site, err)) == -1) {
+		warnx("%s", err);
+		failed = 1;
+	}
+	vlog("%zu files, %zu written, %d removed", site_count(site),
+	    site_written(site), removed < 0 ? 0 : removed);
+	site_free(site);
+	cleanup();
+	out_close();
+	return failed;
 }

@@ -1,0 +1,19 @@
+/* See LICENSE file for copyright and license details. */
+#ifndef S3LOGS_AWSCONF_H
+#define S3LOGS_AWSCONF_H
+
+/*
+ * The AWS CLI's shared files (~/.aws/credentials, ~/.aws/config): INI
+ * with "[section]" headers, "key = value" lines, '#' and ';' comments.
+ * Indented lines continue a nested block ("s3 =\n  endpoint_url = ...")
+ * and are ignored, as they belong to a sub-section.
+ */
+
+/*
+ * The value of key in [section] of the file at path, as a new string, or
+ * NULL when the file, the section or the key is absent (errno ENOENT) or
+ * the file cannot be read (errno from fopen).
+ */
+char	*awsconf_get(const char *path, const char *section, const char *key);
+
+#endif

@@ -1,0 +1,511 @@
+/* See LICENSE file for copyright and license details. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <curl/curl.h>
+#include <yajl/yajl_parse.h>
+
+#include "encode.h"
+#include "util.h"
+
+/*
+ * Deeper nesting than this in a search answer is not something the portal
+ * sends; refusing it keeps the per-depth state in fixed arrays.
+ */
+#define MAXDEPTH	64
+
+enum topkey { K_OTHER, K_GRAPH, K_TOTAL };
+
+struct encode {
+	CURL		*curl;
+	struct curl_slist *hdrs;
+	char		*base;
+	char		*userpwd;
+	double		 interval;	/* seconds between request starts */
+	struct timespec	 last;
+	int		 have_last;
+	char		 cerr[CURL_ERROR_SIZE];
+};
+
+/* Parser state for one request. */
+struct jctx {
+	struct encode	*e;
+	const struct enc_sink *sink;
+	yajl_handle	 yh;
+	long		 code;		/* HTTP status, known at the first byte */
+	int		 parsing;	/* body is JSON we parse (200, 404) */
+	int		 begun;
+	int		 jsonerr;	/* yajl refused a byte */
+	int		 sinkerr;
+	int		 toodeep;
+	int		 depth;
+	char		 ctype[MAXDEPTH + 1];	/* 'm' map, 'a' array */
+	size_t		 plen[MAXDEPTH + 1];	/* path length at container start */
+	int		 graph;		/* depth of the @graph array while inside it */
+	enum topkey	 topkey;
+	char		*path;
+	size_t		 len, cap;
+	long long	 total;
+	int		 have_total;
+	long long	 hits;
+	char		*err;
+	size_t		 errlen;
+};
+
+static void
+path_set(struct jctx *j, size_t at, const unsigned char *k, size_t klen)
+{
+	size_t need;
+
+	need = at + 1 + klen + 1;
+	if (need > j->cap) {
+		j->cap = need * 2;
+		j->path = xrealloc(j->path, j->cap);
+	}
+	j->len = at;
+	if (at > 0)
+		j->path[j->len++] = '.';
+	memcpy(j->path + j->len, k, klen);
+	j->len += klen;
+	j->path[j->len] = '\0';
+}
+
+static int
+in_hit(const struct jctx *j)
+{
+	return j->graph > 0 && j->depth > j->graph;
+}
+
+static int
+scalar(struct jctx *j, enum enc_kind kind, const char *v, size_t n)
+{
+	char num[32];
+	int inarray;
+
+	if (j->depth == 1 && j->topkey == K_TOTAL) {
+		if (kind != ENC_NUMBER || n == 0 || n >= sizeof(num))
+			return 1;	/* a total we cannot read = no total */
+		memcpy(num, v, n);
+		num[n] = '\0';
+		j->total = strtoll(num, NULL, 10);
+		j->have_total = 1;
+		return 1;
+	}
+	if (!in_hit(j))
+		return 1;
+	inarray = j->ctype[j->depth] == 'a';
+	if (inarray) {
+		/* Elements take their array's path: cut back to it. */
+		j->len = j->plen[j->depth];
+		if (j->path != NULL)
+			j->path[j->len] = '\0';
+	}
+	if (j->path == NULL)
+		return 1;	/* a scalar with no key: not in a hit map */
+	if (j->sink->leaf(j->sink->arg, j->path, inarray, kind, v, n) == -1) {
+		j->sinkerr = 1;
+		return 0;
+	}
+	return 1;
+}
+
+static int
+cb_null(void *ctx)
+{
+	return scalar(ctx, ENC_NULL, "", 0);
+}
+
+static int
+cb_boolean(void *ctx, int b)
+{
+	return scalar(ctx, ENC_BOOL, b ? "t" : "f", 1);
+}
+
+static int
+cb_number(void *ctx, const char *s, size_t n)
+{
+	return scalar(ctx, ENC_NUMBER, s, n);
+}
+
+static int
+cb_string(void *ctx, const unsigned char *s, size_t n)
+{
+	return scalar(ctx, ENC_STRING, (const char *)s, n);
+}
+
+static int
+open_container(struct jctx *j, char type)
+{
+	if (j->depth >= MAXDEPTH) {
+		j->toodeep = 1;
+		return 0;
+	}
+	/* A container inside an array takes the array's path, as scalars do. */
+	if (j->depth > 0 && j->ctype[j->depth] == 'a') {
+		j->len = j->plen[j->depth];
+		if (j->path != NULL)
+			j->path[j->len] = '\0';
+	}
+	j->depth++;
+	j->ctype[j->depth] = type;
+	j->plen[j->depth] = j->len;
+	return 1;
+}
+
+static int
+cb_start_map(void *ctx)
+{
+	struct jctx *j = ctx;
+
+	if (!open_container(j, 'm'))
+		return 0;
+	if (j->graph > 0 && j->depth == j->graph + 1) {
+		/* A new hit: paths restart from it. */
+		j->len = 0;
+		j->plen[j->depth] = 0;
+		if (j->path != NULL)
+			j->path[0] = '\0';
+	}
+	return 1;
+}
+
+static int
+cb_map_key(void *ctx, const unsigned char *k, size_t n)
+{
+	struct jctx *j = ctx;
+
+	if (j->depth == 1) {
+		if (n == 6 && memcmp(k, "@graph", 6) == 0)
+			j->topkey = K_GRAPH;
+		else if (n == 5 && memcmp(k, "total", 5) == 0)
+			j->topkey = K_TOTAL;
+		else
+			j->topkey = K_OTHER;
+	} else if (in_hit(j))
+		path_set(j, j->plen[j->depth], k, n);
+	return 1;
+}
+
+static int
+cb_end_map(void *ctx)
+{
+	struct jctx *j = ctx;
+
+	if (j->graph > 0 && j->depth == j->graph + 1) {
+		j->hits++;
+		if (j->sink->hit(j->sink->arg) == -1) {
+			j->sinkerr = 1;
+			return 0;
+		}
+	}
+	j->depth--;
+	return 1;
+}
+
+static int
+cb_start_array(void *ctx)
+{
+	struct jctx *j = ctx;
+
+	if (!open_container(j, 'a'))
+		return 0;
+	if (j->depth == 2 && j->topkey == K_GRAPH && j->ctype[1] == 'm')
+		j->graph = j->depth;
+	return 1;
+}
+
+static int
+cb_end_array(void *ctx)
+{
+	struct jctx *j = ctx;
+
+	if (j->depth == j->graph)
+		j->graph = 0;
+	j->depth--;
+	return 1;
+}
+
+static const yajl_callbacks callbacks = {
+	cb_null, cb_boolean, NULL, NULL, cb_number, cb_string,
+	cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array
+};
+
+static size_t
+on_body(char *p, size_t size, size_t nmemb, void *arg)
+{
+	struct jctx *j = arg;
+	size_t n = size * nmemb;
+
+	if (!j->begun) {
+		j->begun = 1;
+		curl_easy_getinfo(j->e->curl, CURLINFO_RESPONSE_CODE, &j->code);
+		j->parsing = j->code == 200 || j->code == 404;
+		if (j->parsing && j->sink->begin(j->sink->arg) == -1) {
+			j->sinkerr = 1;
+			return 0;
+		}
+	}
+	if (!j->parsing || n == 0)
+		return n;	/* an error page: its status says enough */
+	if (yajl_parse(j->yh, (const unsigned char *)p, n) != yajl_status_ok) {
+		if (!j->sinkerr)
+			j->jsonerr = 1;
+		return 0;
+	}
+	return n;
+}
+
+static void
+ratelimit(struct encode *e)
+{
+	struct timespec now, ts;
+	double wait;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (e->have_last) {
+		wait = e->interval - ((now.tv_sec - e->last.tv_sec) +
+		    (now.tv_nsec - e->last.tv_nsec) / 1e9);
+		if (wait > 0) {
+			ts.tv_sec = (time_t)wait;
+			ts.tv_nsec = (long)((wait - ts.tv_sec) * 1e9);
+			while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+				;
+			clock_gettime(CLOCK_MONOTONIC, &now);
+		}
+	}
+	e->last = now;
+	e->have_last = 1;
+}
+
+/* Errors worth another attempt: the network or the server, not us. */
+static int
+transient(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_BAD_CONTENT_ENCODING:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+static void
+json_reason(struct jctx *j, const char *what)
+{
+	unsigned char *m;
+	size_t at;
+	char *nl;
+
+	at = yajl_get_bytes_consumed(j->yh);
+	m = yajl_get_error(j->yh, 0, NULL, 0);
+	if (m != NULL && (nl = strchr((char *)m, '\n')) != NULL)
+		*nl = '\0';
+	snprintf(j->err, j->errlen, "HTTP %ld: %s (%s, near byte %zu of the last block)",
+	    j->code, what, m != NULL ? (char *)m : "parse error", at);
+	if (m != NULL)
+		yajl_free_error(j->yh, m);
+}
+
+struct encode *
+enc_open(const char *base, double maxrate, const char *user, const char *pass,
+    char *err, size_t errlen)
+{
+	struct encode *e;
+	size_t n;
+
+	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+		snprintf(err, errlen, "curl_global_init failed");
+		return NULL;
+	}
+	e = xcalloc(1, sizeof(*e));
+	if ((e->curl = curl_easy_init()) == NULL) {
+		snprintf(err, errlen, "curl_easy_init failed");
+		free(e);
+		curl_global_cleanup();
+		return NULL;
+	}
+	e->base = xstrdup(base);
+	n = strlen(e->base);
+	while (n > 0 && e->base[n - 1] == '/')
+		e->base[--n] = '\0';
+	e->interval = maxrate > 0 ? 1.0 / maxrate : 0;
+	e->hdrs = curl_slist_append(NULL, "Accept: application/json");
+	if (user != NULL) {
+		n = strlen(user) + 1 + (pass != NULL ? strlen(pass) : 0) + 1;
+		e->userpwd = xmalloc(n);
+		snprintf(e->userpwd, n, "%s:%s", user, pass != NULL ? pass : "");
+	}
+	return e;
+}
+
+void
+enc_close(struct encode *e)
+{
+	if (e == NULL)
+		return;
+	curl_easy_cleanup(e->curl);
+	curl_slist_free_all(e->hdrs);
+	if (e->userpwd != NULL) {
+		/* Credentials do not outlive their use in freed memory. */
+		explicit_bzero(e->userpwd, strlen(e->userpwd));
+		free(e->userpwd);
+	}
+	free(e->base);
+	free(e);
+	curl_global_cleanup();
+}
+
+static void
+setup(struct encode *e, const char *url, struct jctx *j)
+{
+	CURL *c = e->curl;
+
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, e->hdrs);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "s3logs-encodefetch/1");
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, e->cerr);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, j);
+	/* http:// and the bare host are 301-redirected to https://www. */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
+	/*
+	 * No total timeout: a limit=all month can legitimately stream for
+	 * minutes.  A stall is what we guard against: less than 1 byte/s
+	 * for 120 s (ES scans start slowly) aborts the attempt.
+	 */
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
+	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
+	if (e->userpwd != NULL) {
+		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+		curl_easy_setopt(c, CURLOPT_USERPWD, e->userpwd);
+	}
+}
+
+enum enc_status
+enc_search(struct encode *e, const char *query, int expect_all,
+    const struct enc_sink *sink, long long *total, long long *hits,
+    char *err, size_t errlen)
+{
+	struct jctx j;
+	enum enc_status st;
+	CURLcode rc;
+	char *url;
+	size_t n;
+
+	memset(&j, 0, sizeof(j));
+	j.e = e;
+	j.sink = sink;
+	j.err = err;
+	j.errlen = errlen;
+	err[0] = '\0';
+	e->cerr[0] = '\0';
+	n = strlen(e->base) + strlen(query) + sizeof("/search/?");
+	url = xmalloc(n);
+	snprintf(url, n, "%s/search/?%s", e->base, query);
+	if ((j.yh = yajl_alloc(&callbacks, NULL, &j)) == NULL) {
+		snprintf(err, errlen, "yajl_alloc failed");
+		free(url);
+		return ENC_FAIL;
+	}
+	setup(e, url, &j);
+	ratelimit(e);
+	rc = curl_easy_perform(e->curl);
+	if (!j.begun)
+		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &j.code);
+	*total = j.total;
+	*hits = j.hits;
+	if (j.sinkerr) {
+		st = ENC_FAIL;		/* the sink wrote err */
+	} else if (j.toodeep) {
+		snprintf(err, errlen, "HTTP %ld: JSON nested deeper than %d", j.code, MAXDEPTH);
+		st = ENC_FAIL;
+	} else if (j.jsonerr) {
+		json_reason(&j, "invalid JSON");
+		st = j.code == 200 ? ENC_RETRY : ENC_FAIL;
+	} else if (rc != CURLE_OK) {
+		snprintf(err, errlen, "%s%s%s", curl_easy_strerror(rc),
+		    e->cerr[0] != '\0' ? ": " : "", e->cerr);
+		n = strlen(err);
+		if (n > 0 && err[n - 1] == '\n')
+			err[n - 1] = '\0';
+		st = transient(rc) ? ENC_RETRY : ENC_FAIL;
+	} else if (j.code == 200 || j.code == 404) {
+		if (yajl_complete_parse(j.yh) != yajl_status_ok) {
+			json_reason(&j, j.code == 200 ? "cut-off stream" : "invalid JSON");
+			st = j.code == 200 ? ENC_RETRY : ENC_FAIL;
+		} else if (!j.have_total) {
+			snprintf(err, errlen, "HTTP %ld: no \"total\" in the answer", j.code);
+			st = j.code == 200 ? ENC_RETRY : ENC_FAIL;
+		} else if (j.code == 404) {
+			if (j.total == 0 && j.hits == 0)
+				st = ENC_EMPTY;
+			else {
+				snprintf(err, errlen, "HTTP 404 with %lld results", j.total);
+				st = ENC_FAIL;
+			}
+		} else if (expect_all && j.hits != j.total) {
+			snprintf(err, errlen, "incomplete: %lld of %lld results",
+			    j.hits, j.total);
+			st = ENC_RETRY;
+		} else if (!expect_all && j.hits > j.total) {
+			snprintf(err, errlen, "%lld results, more than the total %lld",
+			    j.hits, j.total);
+			st = ENC_RETRY;
+		} else
+			st = ENC_OK;
+	} else if (j.code == 429 || (j.code >= 500 && j.code <= 599)) {
+		snprintf(err, errlen, "HTTP %ld", j.code);
+		st = ENC_RETRY;
+	} else {
+		snprintf(err, errlen, "HTTP %ld", j.code);
+		st = ENC_FAIL;
+	}
+	*total = j.total;
+	*hits = j.hits;
+	yajl_free(j.yh);
+	free(j.path);
+	free(url);
+	return st;
+}
+
+char *
+enc_escape(const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char *out, *o;
+
+	out = xreallocarray(NULL, strlen(s) + 1, 3);
+	for (o = out, p = (const unsigned char *)s; *p != '\0'; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("-._~:@", *p) != NULL)
+			*o++ = *p;
+		else {
+			*o++ = '%';
+			*o++ = hex[*p >> 4];
+			*o++ = hex[*p & 15];
+		}
+	}
+	*o = '\0';
+	return out;
+}

@@ -1,0 +1,153 @@
+/* See LICENSE file for copyright and license details. */
+#ifndef S3LOGS_S3_H
+#define S3LOGS_S3_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include <curl/curl.h>
+
+#include "sigv4.h"
+
+/*
+ * The S3 client shared by s3ls, s3cat and s3put: configuration the way the
+ * AWS CLI resolves it, request building and signing (sigv4.h), a blocking
+ * request with bounded retries, and error decoding.  It knows buckets and
+ * keys, nothing about what is in them.  Nothing here prints or exits (but
+ * x*alloc): failures come back as -1 and a message in the caller's err
+ * buffer; -v tracing goes through cfg.trace, which the program supplies.
+ * Secrets never appear in traces or messages.
+ */
+
+#define S3_ERRLEN	512
+
+/* A growing byte buffer, always NUL-terminated for convenience. */
+struct s3_buf {
+	char	*p;
+	size_t	 len, cap;
+};
+
+void	 s3_buf_add(struct s3_buf *, const void *, size_t);
+void	 s3_buf_free(struct s3_buf *);
+
+struct s3_config {
+	char	*access_key;	/* NULL when anonymous */
+	char	*secret_key;
+	char	*session_token;	/* NULL unless temporary credentials */
+	char	*region;
+	char	*scheme;	/* "http" or "https" */
+	char	*host;		/* host[:port] of the endpoint, as sent in Host */
+	int	 ip_or_local;	/* endpoint is an IP or localhost: path style */
+	char	*ca_bundle;	/* NULL: the system store */
+	char	*cred_source;	/* "environment", "profile NAME", "imds" */
+	int	 anonymous;
+	int	 retries;	/* extra attempts after the first */
+	long	 stall_secs;	/* a transfer below 1 B/s this long is dead */
+	void	(*trace)(const char *);	/* -v: one line, no newline */
+};
+
+/*
+ * Fill c from the environment and the shared files, in the AWS CLI's order
+ * (see s3ls(1) ENVIRONMENT).  anonymous skips credentials.  Returns 0, or
+ * -1 with err set (no credentials, bad endpoint URL, bad S3LOGS_RETRIES):
+ * a configuration error, exit 2.
+ */
+int	 s3_config_load(struct s3_config *c, int anonymous, char *err,
+	    size_t errlen);
+void	 s3_config_free(struct s3_config *c);
+
+/*
+ * Split "s3://bucket/key" into new strings *bucketp and *keyp (key may be
+ * "" for "s3://bucket" and "s3://bucket/").  Returns 0, or -1 if s is not
+ * an s3:// URL with a non-empty bucket.
+ */
+int	 s3_url_split(const char *s, char **bucketp, char **keyp);
+
+#define S3_MAXQUERY	8
+#define S3_MAXHDR	12
+
+/* One request, described before signing. */
+struct s3_request {
+	const char	*method;
+	const char	*bucket;
+	const char	*key;		/* NULL or "" for the bucket itself */
+	struct sigv4_param query[S3_MAXQUERY];
+	size_t		 nquery;
+	struct sigv4_header hdr[S3_MAXHDR];	/* extra headers, all signed */
+	size_t		 nhdr;
+	const char	*payload_hash;	/* NULL: SHA-256 of the empty string */
+};
+
+/* Append a query parameter / header; the strings must outlive r. */
+void	 s3_req_query(struct s3_request *r, const char *name, const char *value);
+void	 s3_req_header(struct s3_request *r, const char *name, const char *value);
+
+/*
+ * The URL and the header list (signed now, unless anonymous) for r.
+ * *urlp is a new string, *hdrp a new curl_slist (curl_slist_free_all).
+ */
+void	 s3_prepare(const struct s3_config *c, const struct s3_request *r,
+	    char **urlp, struct curl_slist **hdrp);
+
+/*
+ * Options every handle gets: TLS verification with AWS_CA_BUNDLE, timeouts
+ * (connect 10 s, stall detection), no signals, no dot-segment squashing
+ * (keys may contain "/./"), TCP_NODELAY.
+ */
+void	 s3_easy_setup(const struct s3_config *c, CURL *h);
+
+/*
+ * Whether a failed attempt may succeed if repeated: curl transport errors
+ * (reset, timeout, refused, cut body), 5xx, 429, and the S3 codes
+ * SlowDown, RequestTimeout, InternalError.  Never other 4xx.
+ */
+int	 s3_retryable(CURLcode cc, long status, const char *code);
+
+/* Milliseconds to sleep before retry number attempt (1, 2, ...): full
+ * jitter over an exponential ceiling, 100 ms * 2^attempt capped at 20 s. */
+long	 s3_backoff_ms(int attempt);
+
+/*
+ * The message for a failed response: "404 NoSuchKey" from the XML body's
+ * <Code>, or "404 Not Found" from the status alone.  *codep gets the code
+ * (new string, or NULL).
+ */
+void	 s3_http_error(long status, const char *body, size_t n, char *err,
+	    size_t errlen, char **codep);
+
+/* A request body for s3_perform: memory, or a range of a file. */
+struct s3_body {
+	const char	*mem;	/* if not NULL, len bytes here */
+	int		 fd;	/* else len bytes from fd at off (pread) */
+	off_t		 off;
+	long long	 len;
+};
+
+struct s3_response {
+	long		 status;
+	char		 etag[80];	/* ETag header, quotes kept */
+	long long	 clen;		/* Content-Length header, -1 if none */
+	struct s3_buf	 body;		/* the whole body (small responses) */
+};
+
+/* A handle for blocking requests; connections are reused across calls. */
+struct s3_client {
+	struct s3_config *cfg;
+	CURL		*h;
+};
+
+void	 s3_client_init(struct s3_client *, struct s3_config *);
+void	 s3_client_free(struct s3_client *);
+
+/*
+ * Send r (with body, or none if NULL), retrying what s3_retryable allows
+ * up to cfg->retries times with s3_backoff_ms sleeps; each attempt is
+ * signed afresh.  resp (zeroed by the caller, body freed by the caller)
+ * gets the final answer.  Returns 0 on a 2xx, -1 otherwise with err set
+ * ("403 AccessDenied", or curl's text).
+ */
+int	 s3_perform(struct s3_client *cl, const struct s3_request *r,
+	    const struct s3_body *body, struct s3_response *resp, char *err,
+	    size_t errlen);
+
+#endif

@@ -1,0 +1,225 @@
+/* See LICENSE file for copyright and license details. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <expat.h>
+
+#include "s3xml.h"
+#include "util.h"
+
+#define MAXDEPTH 8
+
+struct pstate {
+	const char	*path[MAXDEPTH];	/* local names on the stack */
+	int		 depth;
+	char		*text;
+	size_t		 tlen, tcap;
+	/* list mode */
+	struct s3xml_list *l;
+	struct s3xml_object cur;
+	int		 urlenc;
+	/* find mode */
+	const char	*want;
+	char		*found;
+};
+
+static const char *
+localname(const char *n)
+{
+	const char *c = strrchr(n, ':');
+
+	return c ? c + 1 : n;
+}
+
+static void XMLCALL
+on_start(void *ud, const XML_Char *name, const XML_Char **attr)
+{
+	struct pstate *s = ud;
+
+	if (s->depth < MAXDEPTH)
+		s->path[s->depth] = xstrdup(localname(name));
+	s->depth++;
+	s->tlen = 0;
+	if (s->text)
+		s->text[0] = '\0';
+	if (s->l != NULL && s->depth == 2 && strcmp(localname(name),
+	    "Contents") == 0)
+		memset(&s->cur, 0, sizeof(s->cur));
+}
+
+static void XMLCALL
+on_text(void *ud, const XML_Char *t, int len)
+{
+	struct pstate *s = ud;
+
+	if (s->tlen + (size_t)len + 1 > s->tcap) {
+		s->tcap = (s->tlen + (size_t)len + 1) * 2;
+		s->text = xrealloc(s->text, s->tcap);
+	}
+	memcpy(s->text + s->tlen, t, (size_t)len);
+	s->tlen += (size_t)len;
+	s->text[s->tlen] = '\0';
+}
+
+static void
+end_list(struct pstate *s, const char *name)
+{
+	struct s3xml_list *l = s->l;
+	const char *parent = s->depth >= 2 && s->depth - 2 < MAXDEPTH ?
+	    s->path[s->depth - 2] : "";
+	const char *t = s->text ? s->text : "";
+
+	if (s->depth == 2) {
+		if (strcmp(name, "IsTruncated") == 0)
+			l->truncated = strcmp(t, "true") == 0;
+		else if (strcmp(name, "NextContinuationToken") == 0) {
+			free(l->next_token);
+			l->next_token = xstrdup(t);
+		} else if (strcmp(name, "EncodingType") == 0)
+			s->urlenc = strcmp(t, "url") == 0;
+		else if (strcmp(name, "Contents") == 0) {
+			if (s->cur.key == NULL)
+				s->cur.key = xstrdup("");
+			if (l->nobj == l->capobj) {
+				l->capobj = l->capobj ? 2 * l->capobj : 64;
+				l->obj = xreallocarray(l->obj, l->capobj,
+				    sizeof(*l->obj));
+			}
+			l->obj[l->nobj++] = s->cur;
+			memset(&s->cur, 0, sizeof(s->cur));
+		}
+	} else if (s->depth == 3 && strcmp(parent, "Contents") == 0) {
+		if (strcmp(name, "Key") == 0) {
+			free(s->cur.key);
+			s->cur.key = xstrdup(t);
+		} else if (strcmp(name, "Size") == 0)
+			s->cur.size = strtoll(t, NULL, 10);
+		else if (strcmp(name, "LastModified") == 0)
+			snprintf(s->cur.lastmod, sizeof(s->cur.lastmod), "%s", t);
+		else if (strcmp(name, "ETag") == 0)
+			snprintf(s->cur.etag, sizeof(s->cur.etag), "%s", t);
+	} else if (s->depth == 3 && strcmp(parent, "CommonPrefixes") == 0 &&
+	    strcmp(name, "Prefix") == 0) {
+		if (l->nprefix == l->capprefix) {
+			l->capprefix = l->capprefix ? 2 * l->capprefix : 16;
+			l->prefix = xreallocarray(l->prefix, l->capprefix,
+			    sizeof(*l->prefix));
+		}
+		l->prefix[l->nprefix++] = xstrdup(t);
+	}
+}
+
+static void XMLCALL
+on_end(void *ud, const XML_Char *name)
+{
+	struct pstate *s = ud;
+	const char *n = localname(name);
+
+	if (s->l != NULL)
+		end_list(s, n);
+	else if (s->found == NULL && strcmp(n, s->want) == 0)
+		s->found = xstrdup(s->text ? s->text : "");
+	s->depth--;
+	if (s->depth < MAXDEPTH)
+		free((char *)s->path[s->depth]);
+	s->tlen = 0;
+	if (s->text)
+		s->text[0] = '\0';
+}
+
+static int
+parse(struct pstate *s, const char *xml, size_t n, char *err, size_t errlen)
+{
+	XML_Parser p;
+	int ok;
+
+	if ((p = XML_ParserCreate("UTF-8")) == NULL) {
+		snprintf(err, errlen, "XML parser: out of memory");
+		return -1;
+	}
+	XML_SetUserData(p, s);
+	XML_SetElementHandler(p, on_start, on_end);
+	XML_SetCharacterDataHandler(p, on_text);
+	ok = XML_Parse(p, xml, (int)n, 1) == XML_STATUS_OK;
+	if (!ok && err != NULL)
+		snprintf(err, errlen, "bad XML in response: %s at line %lu",
+		    XML_ErrorString(XML_GetErrorCode(p)),
+		    (unsigned long)XML_GetCurrentLineNumber(p));
+	XML_ParserFree(p);
+	while (s->depth > 0) {
+		s->depth--;
+		if (s->depth < MAXDEPTH)
+			free((char *)s->path[s->depth]);
+	}
+	free(s->text);
+	return ok ? 0 : -1;
+}
+
+char *
+s3xml_urldecode(char *s)
+{
+	char *r = s, *w = s;
+
+	for (; *r; r++) {
+		if (r[0] == '%' && isxdigit((unsigned char)r[1]) &&
+		    isxdigit((unsigned char)r[2])) {
+			char h[3] = { r[1], r[2], 0 };
+
+			*w++ = (char)strtol(h, NULL, 16);
+			r += 2;
+		} else
+			*w++ = *r;
+	}
+	*w = '\0';
+	return s;
+}
+
+int
+s3xml_parse_list(const char *xml, size_t n, struct s3xml_list *l, char *err,
+    size_t errlen)
+{
+	struct pstate s = { 0 };
+	size_t i;
+
+	s.l = l;
+	if (parse(&s, xml, n, err, errlen) == -1) {
+		free(s.cur.key);
+		return -1;
+	}
+	free(s.cur.key);
+	if (s.urlenc) {
+		for (i = 0; i < l->nobj; i++)
+			s3xml_urldecode(l->obj[i].key);
+		for (i = 0; i < l->nprefix; i++)
+			s3xml_urldecode(l->prefix[i]);
+	}
+	return 0;
+}
+
+void
+s3xml_list_free(struct s3xml_list *l)
+{
+	size_t i;
+
+	for (i = 0; i < l->nobj; i++)
+		free(l->obj[i].key);
+	for (i = 0; i < l->nprefix; i++)
+		free(l->prefix[i]);
+	free(l->obj);
+	free(l->prefix);
+	free(l->next_token);
+	memset(l, 0, sizeof(*l));
+}
+
+char *
+s3xml_find(const char *xml, size_t n, const char *name)
+{
+	struct pstate s = { 0 };
+
+	s.want = name;
+	if (parse(&s, xml, n, NULL, 0) == -1 && s.found == NULL)
+		return NULL;
+	return s.found;
+}

@@ -1,0 +1,296 @@
+/* See LICENSE file for copyright and license details. */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/sha.h>
+
+#include "sigv4.h"
+#include "util.h"
+
+/* A growing string, local to this file. */
+struct str {
+	char	*p;
+	size_t	 len, cap;
+};
+
+static void
+str_add(struct str *s, const char *p, size_t n)
+{
+	if (s->len + n + 1 > s->cap) {
+		s->cap = (s->len + n + 1) * 2;
+		s->p = xrealloc(s->p, s->cap);
+	}
+	memcpy(s->p + s->len, p, n);
+	s->len += n;
+	s->p[s->len] = '\0';
+}
+
+static void
+str_puts(struct str *s, const char *p)
+{
+	str_add(s, p, strlen(p));
+}
+
+static void
+str_putc(struct str *s, char c)
+{
+	str_add(s, &c, 1);
+}
+
+static void
+enc_into(struct str *s, const char *p, size_t n, int keep_slash)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	unsigned char c;
+	char e[3];
+	size_t i;
+
+	str_add(s, "", 0);
+	for (i = 0; i < n; i++) {
+		c = (unsigned char)p[i];
+		if (isalnum(c) && c < 0x80)
+			str_putc(s, (char)c);
+		else if (c == '-' || c == '.' || c == '_' || c == '~' ||
+		    (c == '/' && keep_slash))
+			str_putc(s, (char)c);
+		else {
+			e[0] = '%';
+			e[1] = hex[c >> 4];
+			e[2] = hex[c & 15];
+			str_add(s, e, 3);
+		}
+	}
+}
+
+char *
+sigv4_encode(const char *p, size_t n, int keep_slash)
+{
+	struct str s = { 0 };
+
+	enc_into(&s, p, n, keep_slash);
+	return s.p;
+}
+
+struct encparam {
+	char	*name, *value;
+};
+
+static int
+cmpparam(const void *a, const void *b)
+{
+	const struct encparam *x = a, *y = b;
+	int c;
+
+	if ((c = strcmp(x->name, y->name)) != 0)
+		return c;
+	return strcmp(x->value, y->value);
+}
+
+char *
+sigv4_query(const struct sigv4_param *q, size_t n)
+{
+	struct encparam *e;
+	struct str s = { 0 };
+	size_t i;
+
+	str_add(&s, "", 0);
+	if (n == 0)
+		return s.p;
+	e = xreallocarray(NULL, n, sizeof(*e));
+	for (i = 0; i < n; i++) {
+		e[i].name = sigv4_encode(q[i].name, strlen(q[i].name), 0);
+		e[i].value = q[i].value == NULL ? xstrdup("") :
+		    sigv4_encode(q[i].value, strlen(q[i].value), 0);
+	}
+	qsort(e, n, sizeof(*e), cmpparam);
+	for (i = 0; i < n; i++) {
+		if (i > 0)
+			str_putc(&s, '&');
+		str_puts(&s, e[i].name);
+		str_putc(&s, '=');
+		str_puts(&s, e[i].value);
+		free(e[i].name);
+		free(e[i].value);
+	}
+	free(e);
+	return s.p;
+}
+
+void
+sigv4_amzdate(time_t when, char buf[17])
+{
+	struct tm tm;
+
+	gmtime_r(&when, &tm);
+	strftime(buf, 17, "%Y%m%dT%H%M%SZ", &tm);
+}
+
+static void
+tohex(const unsigned char *d, size_t n, char *hex)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
+	}
+	hex[2 * n] = '\0';
+}
+
+void
+sigv4_sha256_hex(const void *p, size_t n, char hex[65])
+{
+	unsigned char d[SHA256_DIGEST_LENGTH];
+
+	SHA256(p, n, d);
+	tohex(d, sizeof(d), hex);
+}
+
+static void
+hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
+{
+	unsigned int olen = 32;
+
+	HMAC(EVP_sha256(), key, (int)klen, (const unsigned char *)msg,
+	    strlen(msg), out, &olen);
+}
+
+struct canhdr {
+	char	*name;
+	char	*value;
+};
+
+static int
+cmphdr(const void *a, const void *b)
+{
+	return strcmp(((const struct canhdr *)a)->name,
+	    ((const struct canhdr *)b)->name);
+}
+
+/* Lower-case the name; trim the value and fold inner runs of blanks. */
+static void
+canon_header(const struct sigv4_header *h, struct canhdr *c)
+{
+	const char *v;
+	char *p, *w;
+	int sp = 0;
+
+	c->name = xstrdup(h->name);
+	for (p = c->name; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	v = h->value;
+	while (*v == ' ' || *v == '\t')
+		v++;
+	c->value = w = xmalloc(strlen(v) + 1);
+	for (; *v; v++) {
+		if (*v == ' ' || *v == '\t') {
+			sp = 1;
+			continue;
+		}
+		if (sp && w > c->value)
+			*w++ = ' ';
+		sp = 0;
+		*w++ = *v;
+	}
+	*w = '\0';
+}
+
+char *
+sigv4_authorization(const struct sigv4_req *r, char **canonp)
+{
+	struct str can = { 0 }, sts = { 0 }, signed_h = { 0 }, auth = { 0 };
+	struct canhdr *h;
+	unsigned char k[32], k2[32], sig[32];
+	char amzdate[17], date[9], hex[65], *q, *key;
+	size_t i, klen;
+
+	sigv4_amzdate(r->when, amzdate);
+	memcpy(date, amzdate, 8);
+	date[8] = '\0';
+
+	/* Canonical request. */
+	str_puts(&can, r->method);
+	str_putc(&can, '\n');
+	enc_into(&can, r->path, strlen(r->path), 1);
+	str_putc(&can, '\n');
+	q = sigv4_query(r->query, r->nquery);
+	str_puts(&can, q);
+	free(q);
+	str_putc(&can, '\n');
+	h = xreallocarray(NULL, r->nheaders ? r->nheaders : 1, sizeof(*h));
+	for (i = 0; i < r->nheaders; i++)
+		canon_header(&r->headers[i], &h[i]);
+	qsort(h, r->nheaders, sizeof(*h), cmphdr);
+	str_add(&signed_h, "", 0);
+	for (i = 0; i < r->nheaders; i++) {
+		str_puts(&can, h[i].name);
+		str_putc(&can, ':');
+		str_puts(&can, h[i].value);
+		str_putc(&can, '\n');
+		if (i > 0)
+			str_putc(&signed_h, ';');
+		str_puts(&signed_h, h[i].name);
+		free(h[i].name);
+		free(h[i].value);
+	}
+	free(h);
+	str_putc(&can, '\n');
+	str_puts(&can, signed_h.p);
+	str_putc(&can, '\n');
+	str_puts(&can, r->payload_hash);
+
+	/* String to sign. */
+	str_puts(&sts, "AWS4-HMAC-SHA256\n");
+	str_puts(&sts, amzdate);
+	str_putc(&sts, '\n');
+	str_puts(&sts, date);
+	str_putc(&sts, '/');
+	str_puts(&sts, r->region);
+	str_putc(&sts, '/');
+	str_puts(&sts, r->service);
+	str_puts(&sts, "/aws4_request\n");
+	sigv4_sha256_hex(can.p, can.len, hex);
+	str_puts(&sts, hex);
+
+	/* Signing key: HMAC chain from "AWS4" + secret. */
+	klen = strlen(r->secret_key) + 4;
+	key = xmalloc(klen + 1);
+	snprintf(key, klen + 1, "AWS4%s", r->secret_key);
+	hmac(key, klen, date, k);
+	explicit_bzero(key, klen);
+	free(key);
+	hmac(k, 32, r->region, k2);
+	hmac(k2, 32, r->service, k);
+	hmac(k, 32, "aws4_request", k2);
+	hmac(k2, 32, sts.p, sig);
+	explicit_bzero(k, sizeof(k));
+	explicit_bzero(k2, sizeof(k2));
+	tohex(sig, 32, hex);
+
+	str_puts(&auth, "AWS4-HMAC-SHA256 Credential=");
+	str_puts(&auth, r->access_key);
+	str_putc(&auth, '/');
+	str_puts(&auth, date);
+	str_putc(&auth, '/');
+	str_puts(&auth, r->region);
+	str_putc(&auth, '/');
+	str_puts(&auth, r->service);
+	str_puts(&auth, "/aws4_request, SignedHeaders=");
+	str_puts(&auth, signed_h.p);
+	str_puts(&auth, ", Signature=");
+	str_puts(&auth, hex);
+
+	free(signed_h.p);
+	free(sts.p);
+	if (canonp != NULL)
+		*canonp = can.p;
+	else
+		free(can.p);
+	return auth.p;
+}

@@ -1,0 +1,262 @@
+/* See LICENSE file for copyright and license details. */
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "out.h"
+#include "site.h"
+#include "util.h"
+
+#define MANIFEST	"manifest.txt"
+
+struct site {
+	char	 *dir;
+	char	**old;		/* previous manifest, sorted */
+	size_t	  nold;
+	char	**cur;		/* put in this run */
+	size_t	  ncur, capcur;
+	size_t	  written;
+};
+
+static int
+cmpstr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* mkdir -p of the directory part of path (path itself is a file). */
+static int
+mkparents(char *path)
+{
+	char *p;
+
+	for (p = path + 1; (p = strchr(p, '/')) != NULL; p++) {
+		*p = '\0';
+		if (mkdir(path, 0755) == -1 && errno != EEXIST) {
+			*p = '/';
+			return -1;
+		}
+		*p = '/';
+	}
+	return 0;
+}
+
+/* Read a whole small file; NULL with errno on failure. */
+static char *
+slurp(const char *path, size_t *lenp)
+{
+	struct stat st;
+	char *buf;
+	ssize_t r;
+	size_t n = 0;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return NULL;
+	if (fstat(fd, &st) == -1) {
+		close(fd);
+		return NULL;
+	}
+	buf = xmalloc((size_t)st.st_size + 1);
+	while (n < (size_t)st.st_size &&
+	    (r = read(fd, buf + n, (size_t)st.st_size - n)) != 0) {
+		if (r == -1) {
+			if (errno == EINTR)
+				continue;
+			free(buf);
+			close(fd);
+			return NULL;
+		}
+		n += (size_t)r;
+	}
+	close(fd);
+	buf[n] = '\0';
+	*lenp = n;
+	return buf;
+}
+
+struct site *
+site_open(const char *dir, char *err)
+{
+	struct site *s;
+	char *path, *buf, *line, *save;
+	size_t len;
+
+	s = xcalloc(1, sizeof(*s));
+	s->dir = xstrdup(dir);
+	len = strlen(s->dir);
+	while (len > 1 && s->dir[len - 1] == '/')
+		s->dir[--len] = '\0';
+	path = xmalloc(len + sizeof("/" MANIFEST));
+	snprintf(path, len + sizeof("/" MANIFEST), "%s/%s", s->dir, MANIFEST);
+	if (mkparents(path) == -1) {
+		snprintf(err, SITE_ERRSZ, "%s: %s", s->dir, strerror(errno));
+		free(path);
+		site_free(s);
+		return NULL;
+	}
+	if ((buf = slurp(path, &len)) == NULL && errno != ENOENT) {
+		snprintf(err, SITE_ERRSZ, "%s: %s", path, strerror(errno));
+		free(path);
+		site_free(s);
+		return NULL;
+	}
+	free(path);
+	if (buf != NULL) {
+		for (line = strtok_r(buf, "\n", &save); line != NULL;
+		    line = strtok_r(NULL, "\n", &save)) {
+			/* Only our own kind of path: no escape from dir. */
+			if (line[0] == '/' || strstr(line, "..") != NULL)
+				continue;
+			s->old = xreallocarray(s->old, s->nold + 1,
+			    sizeof(*s->old));
+			s->old[s->nold++] = xstrdup(line);
+		}
+		free(buf);
+		qsort(s->old, s->nold, sizeof(*s->old), cmpstr);
+	}
+	return s;
+}
+
+static void
+addcur(struct site *s, const char *rel)
+{
+	if (s->ncur == s->capcur) {
+		s->capcur = s->capcur ? s->capcur * 2 : 256;
+		s->cur = xreallocarray(s->cur, s->capcur, sizeof(*s->cur));
+	}
+	s->cur[s->ncur++] = xstrdup(rel);
+}
+
+static int
+putfile(struct site *s, const char *rel, const void *data, size_t n,
+    char *err)
+{
+	char *path, *tmp, *old;
+	size_t plen, oldlen;
+	int fd, same;
+
+	plen = strlen(s->dir) + strlen(rel) + 2;
+	path = xmalloc(plen);
+	snprintf(path, plen, "%s/%s", s->dir, rel);
+	if ((old = slurp(path, &oldlen)) != NULL) {
+		same = oldlen == n && memcmp(old, data, n) == 0;
+		free(old);
+		if (same) {
+			free(path);
+			return 0;
+		}
+	}
+	tmp = xmalloc(plen + 16);
+	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+	if (mkparents(tmp) == -1 || (fd = mkstemp(tmp)) == -1) {
+		snprintf(err, SITE_ERRSZ, "%s: %s", path, strerror(errno));
+		free(tmp);
+		free(path);
+		return -1;
+	}
+	if (writeall(fd, data, n) == -1 || fchmod(fd, 0644) == -1 ||
+	    close(fd) == -1) {
+		snprintf(err, SITE_ERRSZ, "%s: %s", tmp, strerror(errno));
+		close(fd);
+		unlink(tmp);
+		free(tmp);
+		free(path);
+		return -1;
+	}
+	if (rename(tmp, path) == -1) {
+		snprintf(err, SITE_ERRSZ, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		free(tmp);
+		free(path);
+		return -1;
+	}
+	free(tmp);
+	free(path);
+	s->written++;
+	return 1;
+}
+
+int
+site_put(struct site *s, const char *rel, const void *data, size_t n,
+    char *err)
+{
+	addcur(s, rel);
+	return putfile(s, rel, data, n, err);
+}
+
+int
+site_finish(struct site *s, char *err)
+{
+	char *buf = NULL, *path;
+	size_t i, len = 0, plen;
+	int removed = 0, r;
+
+	/* The manifest lists itself, so the next run never removes it. */
+	addcur(s, MANIFEST);
+	qsort(s->cur, s->ncur, sizeof(*s->cur), cmpstr);
+	for (i = 0; i < s->ncur; i++) {
+		if (i > 0 && strcmp(s->cur[i], s->cur[i - 1]) == 0)
+			continue;
+		plen = strlen(s->cur[i]);
+		buf = xrealloc(buf, len + plen + 1);
+		memcpy(buf + len, s->cur[i], plen);
+		len += plen;
+		buf[len++] = '\n';
+	}
+	r = putfile(s, MANIFEST, buf, len, err);
+	free(buf);
+	if (r == -1)
+		return -1;
+	for (i = 0; i < s->nold; i++) {
+		if (bsearch(&s->old[i], s->cur, s->ncur, sizeof(*s->cur),
+		    cmpstr) != NULL)
+			continue;
+		plen = strlen(s->dir) + strlen(s->old[i]) + 2;
+		path = xmalloc(plen);
+		snprintf(path, plen, "%s/%s", s->dir, s->old[i]);
+		if (unlink(path) == -1 && errno != ENOENT) {
+			snprintf(err, SITE_ERRSZ, "%s: %s", path,
+			    strerror(errno));
+			free(path);
+			return -1;
+		}
+		free(path);
+		removed++;
+	}
+	return removed;
+}
+
+size_t
+site_count(const struct site *s)
+{
+	return s->ncur;
+}
+
+size_t
+site_written(const struct site *s)
+{
+	return s->written;
+}
+
+void
+site_free(struct site *s)
+{
+	size_t i;
+
+	if (s == NULL)
+		return;
+	for (i = 0; i < s->nold; i++)
+		free(s->old[i]);
+	for (i = 0; i < s->ncur; i++)
+		free(s->cur[i]);
+	free(s->old);
+	free(s->cur);
+	free(s->dir);
+	free(s);
+}

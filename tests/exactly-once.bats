@@ -1,0 +1,146 @@
+#!/usr/bin/env bats
+# Issue 8: the nightly pipeline broken in several places, rerun, and every
+# distinct log line ends up in PostgreSQL exactly once; the cursor never
+# skips data and never re-lists what was committed.
+load helper
+
+setup() {
+	need_servers
+	T=$BATS_TEST_TMPDIR
+	export S3LOGS_STATE_DIR=$T/state
+	B=$(mkbucket once)
+	newdb once
+}
+
+teardown() {
+	if [ -n "${FP_PID:-}" ]; then
+		kill "$FP_PID" 2>/dev/null || true
+		wait "$FP_PID" 2>/dev/null || true
+	fi
+}
+
+# gen NAME LINES SEED: generated log objects in $T/NAME, uploaded to $B.
+gen() {
+	"$ROOT/bench/genlogs.py" -n "$2" -s "$3" --objects "$(( $2 / 100 ))" \
+	    --start "${4:-2024-01-01}" --dir "$T/$1"
+	aws s3 cp --recursive --quiet "$T/$1" "s3://$B/"
+}
+
+# expect_exactly N: the table holds N rows, all distinct, and the rollups
+# agree with them.
+expect_exactly() {
+	[ "$(q 'SELECT count(*) FROM logs')" -eq "$1" ]
+	[ "$(q 'SELECT count(DISTINCT line_hash) FROM logs')" -eq "$1" ]
+	[ "$(q 'SELECT coalesce(sum(requests), 0) FROM daily_total')" -eq "$1" ]
+}
+
+# pipeline: the documented nightly logs step, run as written.
+pipeline() {
+	bash -o pipefail -c "s3ls --since last s3://$B/ | parallel -X -j 4 --halt now,fail=1 s3cat |
+	    logparse | pgload -b ${BATCH:-100000} && s3ls --commit s3://$B/"
+}
+
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+@test "exactly once: injected S3 errors fail the run, the rerun completes it" {
+	gen a 3000 11
+	p=$(freeport)
+	python3 "$ROOT/tests/harness/faultproxy.py" "$p" "$S3LOGS_S3PORT" &
+	FP_PID=$!
+	for _ in $(seq 50); do curl -sf "http://127.0.0.1:$p/__fault" >/dev/null && break; sleep 0.1; done
+	# Two 503s are absorbed by s3cat's retries; a 500 on every request for
+	# one object outlasts them and fails the run.
+	victim=$(ls "$T/a" | sed -n 17p)
+	curl -sf -X POST "http://127.0.0.1:$p/__fault?mode=503&count=2" >/dev/null
+	curl -sf -X POST "http://127.0.0.1:$p/__fault?mode=500&count=1000&match=$victim" >/dev/null
+	AWS_ENDPOINT_URL=http://127.0.0.1:$p S3LOGS_RETRIES=2 run --separate-stderr pipeline
+	[ "$status" -ne 0 ]
+	[[ $stderr == *"$victim"* ]]
+	# Nothing committed: the cursor did not move.
+	run -0 --separate-stderr s3ls --since last "s3://$B/"
+	[ "$(printf '%s\n' "$output" | grep -c .)" -eq 30 ]
+	run -0 --separate-stderr pipeline
+	expect_exactly 3000
+}
+
+@test "exactly once: pgload killed mid-batch, rerun, each line once" {
+	gen a 6000 12
+	# A slow reader of the listing makes pgload commit a few batches and be
+	# killed inside a later one.
+	bash -o pipefail -c "s3ls --since last s3://$B/ | parallel -X -j 2 s3cat |
+	    logparse | pgload -b 500" &
+	pid=$!
+	for _ in $(seq 200); do
+		n=$(q 'SELECT count(*) FROM logs' 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge 1000 ] && break
+		sleep 0.05
+	done
+	pkill -9 -f '^pgload -b 500' || true
+	wait "$pid" || true
+	n=$(q 'SELECT count(*) FROM logs')
+	[ $(( n % 500 )) -eq 0 ] || [ "$n" -eq 6000 ]   # whole batches only
+	run -0 --separate-stderr pipeline
+	expect_exactly 6000
+}
+
+@test "exactly once: PostgreSQL restarted during a load, rerun, each line once" {
+	gen a 6000 13
+	BATCH=500 pipeline &
+	pid=$!
+	for _ in $(seq 200); do
+		n=$(q 'SELECT count(*) FROM logs' 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge 500 ] && break
+		sleep 0.05
+	done
+	runuser -u postgres -- "$S3LOGS_PGBIN/pg_ctl" -D "$S3LOGS_PGDATA" -m fast -w restart >/dev/null
+	wait "$pid" && st=0 || st=$?
+	if [ "$st" -ne 0 ]; then
+		run -0 --separate-stderr pipeline
+	fi
+	expect_exactly 6000
+}
+
+@test "new objects are picked up by the next run, and nothing older is listed again" {
+	gen a 2000 14 2024-01-01
+	run -0 --separate-stderr pipeline
+	expect_exactly 2000
+	run -0 --separate-stderr s3ls --since last "s3://$B/"
+	[ "$output" = "" ]
+	gen b 1000 15 2024-03-01
+	run -0 --separate-stderr s3ls --since last "s3://$B/"
+	[ "$(printf '%s\n' "$output" | grep -c .)" -eq 10 ]
+	! printf '%s\n' "$output" | grep -q '/2024-01-'
+	run -0 --separate-stderr pipeline
+	expect_exactly 3000
+}
+
+@test "s3logs-nightly: logs, report and publish; a second run loads nothing twice" {
+	gen a 2000 16
+	aws s3api create-bucket --bucket "$B-site" >/dev/null
+	run -0 --separate-stderr s3logs-nightly -E -o "$T/site" -s "s3://$B-site/" "s3://$B/"
+	expect_exactly 2000
+	[ -f "$T/site/index.html" ]
+	[[ $stderr == *"done in"* ]]
+	run -0 --separate-stderr aws s3 ls "s3://$B-site/index.html"
+	run -0 --separate-stderr s3logs-nightly -E -o "$T/site" -s "s3://$B-site/" "s3://$B/"
+	expect_exactly 2000
+	[[ $stderr == *": 0 log objects"* ]] || [[ $stderr == *"0 new objects"* ]]
+}
+
+@test "s3logs-nightly: a second run while one holds the lock exits 1 and does nothing" {
+	mkdir -p "$S3LOGS_STATE_DIR"
+	exec 8>>"$S3LOGS_STATE_DIR/nightly.lock"
+	flock -n 8
+	run -1 --separate-stderr s3logs-nightly -E "s3://$B/"
+	[[ $stderr == *"another run"* ]]
+	exec 8>&-
+}
+
+@test "s3logs-nightly: usage errors exit 2" {
+	run -2 --separate-stderr s3logs-nightly
+	[[ $stderr == "usage: s3logs-nightly "* ]]
+	run -2 --separate-stderr s3logs-nightly -j x s3://b/
+	run -2 --separate-stderr s3logs-nightly not-a-url
+}

@@ -1,0 +1,355 @@
+#!/usr/bin/env bats
+# pgload: schema, exactly-once batches, rollups, metadata upserts.
+load helper
+
+setup() {
+	need_servers
+	T=$BATS_TEST_TMPDIR
+	newdb pgload
+}
+
+teardown() {
+	for p in ${BG:-} ${PROD:-}; do
+		kill -9 "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}
+
+# gen N SEED: N rows of logparse output in $T/rows-N-SEED.tsv (printed).
+gen() {
+	local f=$T/rows-$1-${2:-1}.tsv
+	[ -f "$f" ] || "$ROOT/bench/genlogs.py" -n "$1" -s "${2:-1}" | logparse >"$f"
+	printf '%s\n' "$f"
+}
+
+# Every rollup against the same numbers computed from logs: counts and
+# sums exactly, HyperLogLog distinct counts within 5% (they are exact up to
+# about 160 members).  Rows missing on either side count as differences.
+check_rollups() {
+	local diff
+	diff=$(q "
+	CREATE TEMP VIEW n AS
+		SELECT (l.time AT TIME ZONE 'UTC')::date AS day, l.object_id,
+		    l.client_id, coalesce(l.requester_id, 0) AS rq,
+		    l.http_status, l.error_code, l.bytes_sent, op.operation,
+		    op.operation IS NOT DISTINCT FROM 'REST.GET.OBJECT'
+		    AND l.http_status IN (200, 206) AS dl
+		FROM logs l LEFT JOIN operations op USING (operation_id);
+	CREATE FUNCTION pg_temp.near(h hll, n bigint) RETURNS boolean
+	    LANGUAGE sql AS 'SELECT abs(hll_cardinality(h) - n) <= greatest(2, 0.05 * n)';
+	SELECT 'daily_object ' || coalesce(a.day, b.day) || ' ' || coalesce(a.object_id, b.object_id)
+	FROM (SELECT day, object_id, count(*) r, count(*) FILTER (WHERE dl) d,
+		count(*) FILTER (WHERE dl AND http_status = 200) f,
+		count(*) FILTER (WHERE dl AND http_status = 206) p,
+		coalesce(sum(bytes_sent), 0) b,
+		count(*) FILTER (WHERE http_status >= 400) e,
+		count(DISTINCT client_id) FILTER (WHERE dl) u
+	    FROM n WHERE object_id IS NOT NULL GROUP BY 1, 2) a
+	FULL JOIN daily_object b USING (day, object_id)
+	WHERE a.r IS DISTINCT FROM b.requests OR a.d IS DISTINCT FROM b.downloads
+	    OR a.f IS DISTINCT FROM b.full_downloads
+	    OR a.p IS DISTINCT FROM b.partial_downloads
+	    OR a.b IS DISTINCT FROM b.bytes_sent OR a.e IS DISTINCT FROM b.errors
+	    OR NOT coalesce(pg_temp.near(b.downloaders, a.u), false)
+	UNION ALL
+	SELECT 'daily_object_client' FROM (SELECT day, object_id, client_id,
+		rq AS requester_id, count(*) d, sum(bytes_sent) b
+	    FROM n WHERE dl GROUP BY 1, 2, 3, 4) a
+	FULL JOIN daily_object_client b USING (day, object_id, client_id, requester_id)
+	WHERE a.d IS DISTINCT FROM b.downloads OR a.b IS DISTINCT FROM b.bytes_sent
+	UNION ALL
+	SELECT 'daily_client' FROM (SELECT day, client_id, count(*) d,
+		sum(bytes_sent) b, count(DISTINCT object_id) o
+	    FROM n WHERE dl GROUP BY 1, 2) a
+	FULL JOIN daily_client b USING (day, client_id)
+	WHERE a.d IS DISTINCT FROM b.downloads OR a.b IS DISTINCT FROM b.bytes_sent
+	    OR NOT coalesce(pg_temp.near(b.objects, a.o), false)
+	UNION ALL
+	SELECT 'daily_requester' FROM (SELECT day, rq AS requester_id,
+		count(*) d, sum(bytes_sent) b, count(DISTINCT client_id) c,
+		count(DISTINCT object_id) o
+	    FROM n WHERE dl GROUP BY 1, 2) a
+	FULL JOIN daily_requester b USING (day, requester_id)
+	WHERE a.d IS DISTINCT FROM b.downloads OR a.b IS DISTINCT FROM b.bytes_sent
+	    OR NOT coalesce(pg_temp.near(b.clients, a.c), false)
+	    OR NOT coalesce(pg_temp.near(b.objects, a.o), false)
+	UNION ALL
+	SELECT 'daily_total ' || coalesce(a.day, b.day) FROM (SELECT day,
+		count(*) r, count(*) FILTER (WHERE dl) d,
+		count(*) FILTER (WHERE dl AND http_status = 200) f,
+		count(*) FILTER (WHERE dl AND http_status = 206) p,
+		coalesce(sum(bytes_sent), 0) b,
+		count(*) FILTER (WHERE http_status >= 400) e,
+		count(DISTINCT client_id) FILTER (WHERE dl) u,
+		count(DISTINCT object_id) FILTER (WHERE dl) o,
+		count(DISTINCT rq) FILTER (WHERE dl) q,
+		count(DISTINCT (object_id, client_id)) FILTER (WHERE dl) od
+	    FROM n GROUP BY 1) a
+	FULL JOIN daily_total b USING (day)
+	WHERE a.r IS DISTINCT FROM b.requests OR a.d IS DISTINCT FROM b.downloads
+	    OR a.f IS DISTINCT FROM b.full_downloads
+	    OR a.p IS DISTINCT FROM b.partial_downloads
+	    OR a.b IS DISTINCT FROM b.bytes_sent OR a.e IS DISTINCT FROM b.errors
+	    OR NOT coalesce(pg_temp.near(b.downloaders, a.u), false)
+	    OR NOT coalesce(pg_temp.near(b.objects, a.o), false)
+	    OR NOT coalesce(pg_temp.near(b.requesters, a.q), false)
+	    OR NOT coalesce(pg_temp.near(b.object_downloaders, a.od), false)
+	UNION ALL
+	SELECT 'daily_error' FROM (SELECT day, coalesce(operation, '-') AS operation,
+		coalesce(http_status, 0) AS http_status,
+		coalesce(error_code, '-') AS error_code, count(*) r
+	    FROM n WHERE http_status >= 400 OR error_code IS NOT NULL
+	    GROUP BY 1, 2, 3, 4) a
+	FULL JOIN daily_error b USING (day, operation, http_status, error_code)
+	WHERE a.r IS DISTINCT FROM b.requests")
+	[ -z "$diff" ] || { echo "rollups differ from logs: $diff"; return 1; }
+	[ "$(q 'SELECT sum(requests) FROM daily_total')" -eq "$(q 'SELECT count(*) FROM logs')" ]
+}
+
+@test "pgload: a bad option or operand exits 2 with the usage line" {
+	run -2 --separate-stderr pgload -x
+	[ "$output" = "" ]
+	[[ $stderr == *"usage: pgload [-v] [-b rows] [-d conninfo] [-k file] [-t table]"* ]]
+	run -2 --separate-stderr pgload extra
+	[ "$output" = "" ]
+	[[ $stderr == "usage: pgload"* ]]
+	run -2 --separate-stderr pgload -b 0
+	[ "$output" = "" ]
+	[[ $stderr == "pgload: -b 0: "* ]]
+}
+
+@test "pgload: an unreachable server is a clear error, exit 1" {
+	run -1 --separate-stderr pgload -d 'host=127.0.0.1 port=1 connect_timeout=5' </dev/null
+	[ "$output" = "" ]
+	[[ $stderr == "pgload: "*"127.0.0.1"* ]]
+}
+
+@test "pgload: creates the schema, loads, and a second load changes nothing" {
+	f=$(gen 20000)
+	run -0 --separate-stderr pgload <"$f"
+	[ "$output" = "" ]
+	[ "$stderr" = "" ]
+	n=$(sort -u "$f" | wc -l)
+	[ "$(q 'SELECT count(*) FROM logs')" -eq "$n" ]
+	[ "$(q 'SELECT count(*) FROM schema_migrations WHERE version < 10')" -ge 4 ]
+	before=$(q "SELECT sum(requests), sum(bytes_sent), (SELECT count(*) FROM objects) FROM daily_total")
+	run -0 --separate-stderr pgload -b 3000 <"$f"
+	[ "$output" = "" ]
+	[ "$stderr" = "" ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq "$n" ]
+	[ "$(q "SELECT sum(requests), sum(bytes_sent), (SELECT count(*) FROM objects) FROM daily_total")" = "$before" ]
+	# Partitions by month, named logs_YYYYMM.
+	[ "$(q "SELECT string_agg(c.relname, ' ' ORDER BY c.relname) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs'::regclass")" = "logs_202401" ]
+	check_rollups
+}
+
+@test "pgload: the rows read back as logparse wrote them (logs_text)" {
+	f=$(gen 2000 3)
+	run -0 --separate-stderr pgload <"$f"
+	[ "$stderr" = "" ]
+	q "\\copy (SELECT replace(line_hash::text, '-', ''), bucket_owner, bucket, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), host(remote_ip), requester, request_id, operation, key, request_uri, http_status, error_code, bytes_sent, object_size, total_time, turnaround_time, referer, user_agent, version_id, host_id, signature_version, cipher_suite, auth_type, host_header, tls_version, access_point_arn, acl_required, source_region, extra FROM logs_text) TO '$T/back.tsv'"
+	diff <(sort -u "$f") <(sort "$T/back.tsv")
+}
+
+@test "pgload: duplicates within a batch and across batches are stored once" {
+	f=$(gen 3000 2)
+	{ cat "$f"; head -500 "$f"; cat "$f"; } >"$T/dup.tsv"
+	run -0 --separate-stderr pgload -b 1000 <"$T/dup.tsv"
+	[ "$stderr" = "" ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq "$(sort -u "$f" | wc -l)" ]
+	check_rollups
+}
+
+@test "pgload: rollups equal counts from logs across many small batches and months" {
+	"$ROOT/bench/genlogs.py" -n 6000 -s 5 --days 50 --start 2024-01-20 --clients 40 --keys 30 |
+	    logparse >"$T/a.tsv"
+	run -0 --separate-stderr pgload -b 700 <"$T/a.tsv"
+	[ "$stderr" = "" ]
+	[ "$(q 'SELECT count(*) FROM pg_inherits WHERE inhparent = $$logs$$::regclass')" -eq 3 ]
+	check_rollups
+	# The views agree with the rollups.
+	[ "$(q 'SELECT sum(downloads) FROM top_files')" -eq "$(q 'SELECT sum(downloads) FROM daily_total')" ]
+	[ "$(q 'SELECT sum(downloads) FROM top_downloaders')" -eq "$(q 'SELECT sum(downloads) FROM daily_total')" ]
+	[ "$(q 'SELECT sum(requests) FROM errors_by_code')" -eq "$(q 'SELECT sum(requests) FROM daily_error')" ]
+	[ "$(q 'SELECT sum(downloads) FROM downloads_per_file_day')" -eq "$(q 'SELECT sum(downloads) FROM daily_object')" ]
+}
+
+@test "pgload: a malformed row names its line and column; its batch is not committed" {
+	f=$(gen 30 4)
+	{ head -15 "$f"; head -16 "$f" | tail -1 | awk -F'\t' -v OFS='\t' '{$4 = "2024-13-01T00:00:00Z"; print}'; tail -n +17 "$f"; } >"$T/bad.tsv"
+	run -1 --separate-stderr pgload -b 10 <"$T/bad.tsv"
+	[ "$output" = "" ]
+	[ "$stderr" = "pgload: stdin:16: column time: time out of range" ]
+	# The first batch (lines 1-10) is in, nothing of lines 11-20.
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 10 ]
+	[ "$(q 'SELECT sum(requests) FROM daily_total')" -eq 10 ]
+
+	printf 'abc\tdef\n' >"$T/short.tsv"
+	run -1 --separate-stderr pgload <"$T/short.tsv"
+	[ "$output" = "" ]
+	[ "$stderr" = "pgload: stdin:1: 2 fields, not 29" ]
+	head -3 "$f" | sed '2s/^/zz/' >"$T/hash.tsv"
+	run -1 --separate-stderr pgload <"$T/hash.tsv"
+	[ "$stderr" = "pgload: stdin:2: column line_hash: not 32 hex digits" ]
+	head -3 "$f" | awk -F'\t' -v OFS='\t' 'NR == 3 {$5 = "300.1.2.3"} {print}' >"$T/ip.tsv"
+	run -1 --separate-stderr pgload <"$T/ip.tsv"
+	[ "$stderr" = "pgload: stdin:3: column remote_ip: not an IP address" ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 10 ]
+}
+
+@test "pgload: a row the server rejects is mapped back to its input line" {
+	f=$(gen 30 4)
+	# \377 is a valid COPY escape whose byte is not UTF-8: only the
+	# server finds out.
+	awk -F'\t' -v OFS='\t' 'NR == 24 {$19 = "x\\377y"} {print}' "$f" >"$T/enc.tsv"
+	run -1 --separate-stderr pgload -b 20 <"$T/enc.tsv"
+	[ "$output" = "" ]
+	[[ $stderr == "pgload: stdin:24: "*"UTF8"* ]]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 20 ]
+}
+
+@test "pgload -k: bad rows are set aside, the rest is loaded, exit 1" {
+	f=$(gen 40 6)
+	{ head -5 "$f"; printf 'junk\n'; sed -n 6,20p "$f"; printf 'x\ty\n'; tail -n +21 "$f"; } >"$T/mixed.tsv"
+	run -1 --separate-stderr pgload -b 7 -k "$T/aside" <"$T/mixed.tsv"
+	[ "$output" = "" ]
+	[ "$stderr" = "pgload: stdin:6: 1 fields, not 29: set aside
+pgload: stdin:22: 2 fields, not 29: set aside" ]
+	[ "$(printf 'junk\nx\ty\n')" = "$(cat "$T/aside")" ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 40 ]
+	check_rollups
+}
+
+@test "pgload: killed with SIGKILL mid-batch, rerun, each line exactly once" {
+	f=$(gen 5000 7)
+	# A slow producer: two and a half batches, then a pause inside the
+	# third, during which pgload is killed.
+	mkfifo "$T/fifo"
+	pgload -b 1000 <"$T/fifo" 3>&- &
+	BG=$!
+	(head -2500 "$f"; exec sleep 120) >"$T/fifo" 3>&- &
+	PROD=$!
+	for _ in $(seq 600); do
+		[ "$(q 'SELECT count(*) FROM logs' 2>/dev/null || echo 0)" -ge 2000 ] && break
+		sleep 0.1
+	done
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 2000 ]
+	kill -9 "$BG"
+	wait "$BG" 2>/dev/null || true
+	BG=
+	# Nothing of the third batch, whose 500 rows were in COPY.
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 2000 ]
+	[ "$(q 'SELECT sum(requests) FROM daily_total')" -eq 2000 ]
+	run -0 --separate-stderr pgload -b 1000 <"$f"
+	[ "$stderr" = "" ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq "$(sort -u "$f" | wc -l)" ]
+	[ "$(q 'SELECT count(DISTINCT line_hash) FROM logs')" -eq "$(q 'SELECT count(*) FROM logs')" ]
+	check_rollups
+}
+
+@test "pgload: the server going away mid-load is a clear error, exit 1" {
+	f=$(gen 300 8)
+	mkfifo "$T/fifo"
+	PGAPPNAME=pgload-gone pgload -b 1000 <"$T/fifo" 2>"$T/err" 3>&- &
+	BG=$!
+	exec 4>"$T/fifo"
+	head -100 "$f" >&4
+	# Wait until pgload is inside its COPY, then end its backend.
+	for _ in $(seq 300); do
+		[ "$(q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgload-gone' AND query LIKE 'COPY%'")" = t ] && break
+		sleep 0.1
+	done
+	tail -n +101 "$f" >&4
+	exec 4>&-
+	st=0
+	wait "$BG" || st=$?
+	BG=
+	[ "$st" -eq 1 ]
+	grep -q '^pgload: stdin:1-[0-9]*: batch not loaded: .*terminat' "$T/err" ||
+	    grep -q '^pgload: .*server closed the connection' "$T/err" || { cat "$T/err"; return 1; }
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 0 ]
+}
+
+@test "pgload: concurrent loaders apply migrations once and store each line once" {
+	f=$(gen 4000 9)
+	head -3000 "$f" >"$T/x"
+	tail -3000 "$f" >"$T/y"
+	pgload -b 500 <"$T/x" 2>"$T/ex" & p1=$!
+	pgload -b 700 <"$T/y" 2>"$T/ey" & p2=$!
+	pgload -b 900 <"$f" 2>"$T/ez" & p3=$!
+	wait $p1
+	wait $p2
+	wait $p3
+	[ ! -s "$T/ex" ] && [ ! -s "$T/ey" ] && [ ! -s "$T/ez" ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq "$(sort -u "$f" | wc -l)" ]
+	[ "$(q 'SELECT count(*) FROM schema_migrations')" -eq "$(ls "$ROOT"/sql/*.sql | wc -l)" ]
+	check_rollups
+}
+
+@test "pgload -v: progress on stderr, nothing on stdout" {
+	f=$(gen 2000 10)
+	run -0 --separate-stderr pgload -v -b 1000 <"$f"
+	[ "$output" = "" ]
+	[[ $stderr == *"pgload: 1000 rows, 1000 new, "*" rows/s"* ]]
+	[[ $stderr == *"pgload: 2000 rows, 2000 new, 0 set aside, "* ]]
+}
+
+@test "pgload: writes nothing to stdout, so >/dev/full is no error" {
+	f=$(gen 100 11)
+	run -0 --separate-stderr pgload <"$f" >/dev/full
+	[ "$stderr" = "" ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 100 ]
+}
+
+@test "pgload -t: metadata rows are upserted on the primary key" {
+	q 'CREATE TABLE "Odd Meta" (id int, k text, name text, n int, tags text[], PRIMARY KEY (k, id))' >/dev/null
+	printf '1\ta\tone\t1\t{x,y}\n2\ta\ttwo\t2\t\\N\n1\tb\tthree\t\\N\t{}\n' >"$T/m1"
+	run -0 --separate-stderr pgload -t '"Odd Meta"' <"$T/m1"
+	[ "$output" = "" ]
+	[ "$stderr" = "" ]
+	[ "$(q 'SELECT count(*) FROM "Odd Meta"')" -eq 3 ]
+	x1=$(q 'SELECT xmin FROM "Odd Meta" WHERE id = 1 AND k = $$a$$')
+	# One unchanged, one changed, one new; a duplicate key: the last wins.
+	printf '1\ta\tone\t1\t{x,y}\n2\ta\tTWO\t2\t\\N\n3\tc\tnew\t3\t\\N\n3\tc\tnewer\t3\t\\N\n' >"$T/m2"
+	run -0 --separate-stderr pgload -v -t '"Odd Meta"' <"$T/m2"
+	[ "$output" = "" ]
+	[[ $stderr == *"4 rows, 2 new, 0 set aside"* ]]
+	[ "$(q 'SELECT xmin FROM "Odd Meta" WHERE id = 1 AND k = $$a$$')" = "$x1" ]
+	[ "$(q 'SELECT string_agg(concat_ws($$,$$, id, k, name, n, tags), $$;$$ ORDER BY k, id) FROM "Odd Meta"')" = "1,a,one,1,{x,y};2,a,TWO,2;1,b,three,{};3,c,newer,3" ]
+	# Wrong field count: line named, batch not committed.
+	printf '9\tz\tnine\t9\t\\N\n9\tz\n' >"$T/m3"
+	run -1 --separate-stderr pgload -t '"Odd Meta"' <"$T/m3"
+	[ "$stderr" = "pgload: stdin:2: 2 fields, not 5" ]
+	# A value of the wrong type: the server's message with the line.
+	printf '9\tz\tnine\tnine\t\\N\n' >"$T/m4"
+	run -1 --separate-stderr pgload -t '"Odd Meta"' <"$T/m4"
+	[[ $stderr == "pgload: stdin:1: column n: invalid input syntax for type integer"* ]]
+	[ "$(q 'SELECT count(*) FROM "Odd Meta" WHERE id = 9')" -eq 0 ]
+}
+
+@test "pgload -t: an unknown table or one without a primary key exits 2" {
+	run -2 --separate-stderr pgload -t nosuch </dev/null
+	[ "$output" = "" ]
+	[ "$stderr" = "pgload: nosuch: no such table" ]
+	q 'CREATE TABLE nopk (a int)' >/dev/null
+	run -2 --separate-stderr pgload -t nopk </dev/null
+	[ "$stderr" = "pgload: nopk: no primary key to upsert on" ]
+	# A name is never SQL: this is looked up, not run.
+	run -2 --separate-stderr pgload -t 'nopk; DROP TABLE nopk' </dev/null
+	[ "$output" = "" ]
+	[[ $stderr == "pgload: "* ]]
+	[ "$(q 'SELECT count(*) FROM nopk')" -eq 0 ]
+}
+
+@test "pgload -t files: the ENCODE metadata tables load" {
+	# Creates the schema (migrations 010-*) first.
+	run -0 --separate-stderr pgload </dev/null
+	[ "$stderr" = "" ]
+	n=$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'labs'::regclass AND attnum > 0 AND NOT attisdropped")
+	row=lab-x
+	for _ in $(seq 2 "$n"); do row="$row	v"; done
+	printf '%s\n' "$row" >"$T/labs"
+	run -0 --separate-stderr pgload -t labs <"$T/labs"
+	[ "$stderr" = "" ]
+	[ "$(q "SELECT count(*) FROM labs WHERE name = 'lab-x'")" -eq 1 ]
+}

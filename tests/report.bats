@@ -1,0 +1,301 @@
+#!/usr/bin/env bats
+# report: the static site, from a database loaded by the real pipeline
+# (logparse | pgload, pgload -t for the ENCODE tables), checked against SQL
+# over the logs table, for escaping and privacy, and served by RGW's S3
+# website endpoint.
+load helper
+
+F=$FIXTURES/report
+
+setup() {
+	need_servers
+	T=$BATS_TEST_TMPDIR
+}
+
+# load: a fresh database with tests/fixtures/report/site.log and the
+# ENCODE fixture rows, loaded the way production loads them.
+load_fixture() {
+	newdb report
+	logparse "$F/site.log" | pgload || return 1
+	for t in files datasets labs awards; do
+		pgload -t "$t" <"$F/$t.tsv" || return 1
+	done
+}
+
+# The SQL over the logs table that the old system ran for its home page.
+DL="FROM logs l JOIN operations o USING (operation_id)
+    WHERE o.operation = 'REST.GET.OBJECT' AND l.http_status IN (200, 206)"
+
+summary() {
+	awk -F'\t' -v k="$2" '$1 == k { print $2 }' "$1/summary.tsv"
+}
+
+@test "report: a bad option or no -o exits 2 with the usage line" {
+	run -2 --separate-stderr report -x
+	[ "$output" = "" ]
+	[[ "$stderr" == *"usage: report [-anv] [-d conninfo] [-k keyfile] [-t top] -o dir"* ]]
+	run -2 --separate-stderr report
+	[ "$output" = "" ]
+	[[ "$stderr" == "usage: report "* ]]
+	run -2 --separate-stderr report -t 0 -o "$T/x"
+	[ "$output" = "" ]
+	[ "$stderr" = "report: -t 0: not a number in 1..100000" ]
+}
+
+@test "report: a database that cannot be reached exits 1 with a message" {
+	run -1 --separate-stderr report -d "host=127.0.0.1 port=1 connect_timeout=2" -o "$T/site"
+	[ "$output" = "" ]
+	[[ "$stderr" == "report: database: "* ]]
+}
+
+@test "report: home page numbers equal SQL over the logs table" {
+	load_fixture
+	run -0 --separate-stderr report -o "$T/site"
+	[ "$stderr" = "" ]
+	# stdout lists the files written: the home page among them.
+	grep -qx index.html <<<"$output"
+	grep -qx summary.tsv <<<"$output"
+	[ "$(summary "$T/site" downloads)" = "$(q "SELECT count(*) $DL")" ]
+	[ "$(summary "$T/site" unique_downloads)" = \
+	    "$(q "SELECT count(DISTINCT (l.object_id, l.client_id)) $DL")" ]
+	[ "$(summary "$T/site" unique_downloaders)" = \
+	    "$(q "SELECT count(DISTINCT l.client_id) $DL")" ]
+	[ "$(summary "$T/site" unique_files)" = \
+	    "$(q "SELECT count(DISTINCT l.object_id) $DL")" ]
+	[ "$(summary "$T/site" unique_requesters)" = \
+	    "$(q "SELECT count(DISTINCT l.requester_id) $DL AND l.requester_id <> 0")" ]
+	[ "$(summary "$T/site" average_file_size)" = \
+	    "$(q "SELECT round(avg(s)) FROM (SELECT max(l.object_size) AS s $DL
+	        GROUP BY l.object_id) x")" ]
+	# The fixture's known values, so that a broken SQL side fails too.
+	[ "$(summary "$T/site" downloads)" = 9 ]
+	[ "$(summary "$T/site" unique_downloads)" = 6 ]
+	[ "$(summary "$T/site" unique_downloaders)" = 5 ]
+	[ "$(summary "$T/site" unique_requesters)" = 2 ]
+	# ... and the same numbers on the page itself.
+	grep -q '<div class="v">9</div><div class="l">Total downloads</div>' "$T/site/index.html"
+	grep -q '<div class="v">6</div><div class="l">Unique downloads</div>' "$T/site/index.html"
+	grep -q '<div class="v">4.90 kB</div><div class="l">Average file size</div>' "$T/site/index.html"
+	# Experiment and assay from the ENCODE tables, in the top files table.
+	grep -q 'href="e/ENCSR552YGL.html">ENCSR552YGL</a></td><td class="k">TF ChIP-seq</td>' "$T/site/index.html"
+	# Each table has its TSV next to it, linked from the page.
+	for f in top-files.tsv top-downloaders.tsv files.tsv downloaders.tsv \
+	    requesters.tsv periods.tsv experiments.tsv labs.tsv awards.tsv; do
+		[ -s "$T/site/$f" ] || { echo "no $f"; return 1; }
+	done
+	[ "$(wc -l <"$T/site/files.tsv")" -eq 4 ]
+	grep -q 'href="top-files.tsv"' "$T/site/index.html"
+	# One page per file, downloader, requester, experiment, lab, award,
+	# month and year.
+	[ "$(ls "$T"/site/f/*.html | wc -l)" -eq "$(q "SELECT count(DISTINCT l.object_id) $DL")" ]
+	[ "$(ls "$T"/site/d/*.html | wc -l)" -eq 5 ]
+	[ "$(ls "$T"/site/r/*.html | wc -l)" -eq 3 ]
+	[ -f "$T/site/e/ENCSR552YGL.html" ]
+	[ -f "$T/site/l/michael-snyder.html" ]
+	[ -f "$T/site/a/U54HG006996.html" ]
+	for p in 2024 2024-01 2024-02 2024-03; do
+		[ -f "$T/site/p/$p.html" ] || { echo "no p/$p.html"; return 1; }
+	done
+	# The month pages add up to the total.
+	[ "$(awk -F'\t' 'NR > 1 && length($1) == 7 { s += $2 } END { print s }' "$T/site/periods.tsv")" = 9 ]
+}
+
+@test "report: strings from log lines are escaped everywhere" {
+	load_fixture
+	run -0 --separate-stderr report -o "$T/site"
+	[ "$stderr" = "" ]
+	# The raw strings appear nowhere in the site (HTML, SVG, TSV).
+	run -1 grep -rlF '"><img src=x onerror=alert(1)>' "$T/site"
+	run -1 grep -rlF '<script>alert(1)</script>' "$T/site"
+	run -1 grep -rlF '"><svg/onload=alert(2)>' "$T/site"
+	run -1 grep -rlF '<b>lab</b>' "$T/site"
+	run -1 grep -rliF '<script' "$T/site"
+	run -1 grep -rlF 'onerror=alert(1)>' "$T/site"
+	# The key (decoded from the log's URL encoding) is shown escaped on
+	# the home page, the file list and its own page, also in <title>.
+	esc='&quot;&gt;&lt;img src=x onerror=alert(1)&gt;.bam'
+	for f in index.html files.html; do
+		grep -qF "$esc" "$T/site/$f" || { echo "not in $f"; return 1; }
+	done
+	page=$(grep -lF "<title>$esc" "$T"/site/f/*.html)
+	[ -n "$page" ]
+	grep -qF "<h1>$esc</h1>" "$page"
+	# The hostile requester too, in HTML and (percent-encoded) in TSV.
+	grep -qF '&quot;&gt;&lt;svg/onload=alert(2)&gt;' "$T/site/requesters.html"
+	grep -qF '%22%3E%3Csvg/onload=alert%282%29%3E' "$T/site/requesters.tsv"
+	grep -qF 'Michael Snyder, Stanford &lt;b&gt;lab&lt;/b&gt;' "$T/site/labs.html"
+	# No page holds a script, an event handler or an external resource.
+	run -1 grep -rlE '<script|<iframe|<link |src="http' "$T/site"
+	# Page file names come from ids and hashes, never from log data.
+	run -0 bash -c "cd '$T/site' && find . -type f | grep -v '^\./[a-z0-9/._-]*$'"
+}
+
+@test "report: no client address of the loaded logs appears in the site" {
+	load_fixture
+	run -0 --separate-stderr report -o "$T/site"
+	[ "$stderr" = "" ]
+	ips=$(q "SELECT host(ip) FROM clients")
+	[ "$(wc -l <<<"$ips")" -eq 6 ]
+	grep -q ':' <<<"$ips"		# IPv6 ones too
+	while read -r ip; do
+		run -1 grep -rlF "$ip" "$T/site"
+	done <<<"$ips"
+	run -1 grep -rlE '([0-9]{1,3}\.){3}[0-9]{1,3}' "$T/site"
+	run -1 grep -rliE '2001:db8' "$T/site"
+	# Pseudonyms instead: readable, stable across runs and renderings.
+	grep -qE '>[a-z]+-[a-z]+-[0-9a-f]{6}</a>' "$T/site/downloaders.html"
+	run -0 --separate-stderr report -o "$T/site2"
+	diff -r "$T/site" "$T/site2"
+	# Another key gives other names; -n shows networks; -a raw addresses.
+	head -c 32 /dev/urandom >"$T/key"
+	run -0 --separate-stderr report -k "$T/key" -o "$T/site3"
+	! diff -q "$T/site/downloaders.tsv" "$T/site3/downloaders.tsv"
+	run -0 --separate-stderr report -n -o "$T/site4"
+	grep -qF '198.51.100.0/24' "$T/site4/downloaders.tsv"
+	grep -qF '2001:db8:abcd::/48' "$T/site4/downloaders.tsv"
+	run -1 grep -rlF '198.51.100.7' "$T/site4"
+	run -0 --separate-stderr report --raw-addresses -o "$T/site5"
+	grep -qF '198.51.100.7' "$T/site5/downloaders.tsv"
+}
+
+@test "report: regeneration rewrites only what changed, removes what is gone" {
+	load_fixture
+	run -0 --separate-stderr report -o "$T/site"
+	n=$(wc -l <<<"$output")
+	[ "$n" -eq "$(($(wc -l <"$T/site/manifest.txt") - 1))" ]
+	touch -d '2000-01-01' "$T"/site/*.html
+	run -0 --separate-stderr report -o "$T/site"
+	[ "$output" = "" ]
+	[ "$stderr" = "" ]
+	[ -z "$(find "$T/site" -maxdepth 1 -name '*.html' -newer "$F/site.log")" ]
+	# A foreign file is left alone; a page that is no longer produced is
+	# removed (a downloader whose only download is deleted).
+	echo keep >"$T/site/mine.txt"
+	[ -f "$T/site/d/$(q "SELECT client_id FROM clients WHERE ip = '2001:db8:ffff:1::42'").html" ]
+	q "DELETE FROM daily_client WHERE client_id = (SELECT client_id FROM clients WHERE ip = '2001:db8:ffff:1::42')" >/dev/null
+	run -0 --separate-stderr report -o "$T/site"
+	grep -qx downloaders.html <<<"$output"
+	! grep -q '^p/2024-02' <<<"$output"	# other months are untouched
+	[ ! -f "$T/site/d/$(q "SELECT client_id FROM clients WHERE ip = '2001:db8:ffff:1::42'").html" ]
+	[ -f "$T/site/mine.txt" ]
+}
+
+@test "report: works without ENCODE metadata (keys only)" {
+	newdb report
+	logparse "$F/site.log" | pgload
+	q "DROP VIEW object_metadata, object_unresolved, unresolved_by_reason, object_files CASCADE" >/dev/null
+	run -0 --separate-stderr report -o "$T/site"
+	[ "$stderr" = "" ]
+	grep -q 'No ENCODE metadata loaded' "$T/site/experiments.html"
+	grep -qF 'ENCFF152HME.bigBed' "$T/site/index.html"
+	[ "$(summary "$T/site" downloads)" = 9 ]
+	[ ! -d "$T/site/e" ]
+}
+
+@test "report: an unwritable page is reported, the others are written, exit 1" {
+	load_fixture
+	mkdir -p "$T/site"
+	: >"$T/site/f"		# a file where the directory f/ should be
+	run -1 --separate-stderr report -o "$T/site"
+	[[ "$stderr" == *"report: $T/site/f/"*": Not a directory"* ]]
+	grep -qx index.html <<<"$output"
+	[ -f "$T/site/index.html" ] && [ -f "$T/site/d/1.html" ]
+}
+
+@test "report: >/dev/full exits 1 with a message; | head -1 is silent" {
+	load_fixture
+	run -1 --separate-stderr bash -c "report -o '$T/s1' >/dev/full"
+	[ "$stderr" = "report: stdout: No space left on device" ]
+	run -0 --separate-stderr bash -c "report -o '$T/s2' | head -1"
+	[ "$output" = "summary.tsv" ]
+	[ "$stderr" = "" ]
+}
+
+# upload SITE BUCKET: s3put -r when it exists (only changed files, type by
+# extension); until then the AWS CLI, which also sets the type by extension.
+upload_site() {
+	if s3put -r "$1" "s3://$2/" >/dev/null 2>&1; then
+		echo "# uploaded with s3put -r" >&3
+	else
+		echo "# s3put -r not available: uploaded with aws s3 cp --recursive" >&3
+		aws s3 cp --recursive --quiet "$1" "s3://$2/"
+	fi
+}
+
+# A bucket configured like tests/harness/up's "site": website + public read.
+mkwebsite() {
+	local b
+	b=$(mkbucket web) || return 1
+	aws s3api put-bucket-website --bucket "$b" --website-configuration \
+	    '{"IndexDocument":{"Suffix":"index.html"},"ErrorDocument":{"Key":"error.html"}}' || return 1
+	aws s3api put-bucket-policy --bucket "$b" --policy "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"arn:aws:s3:::$b/*\"}]}" || return 1
+	printf '%s\n' "$b"
+}
+
+web() {
+	curl -sS -H "Host: $B.s3-website.localhost" "$@"
+}
+
+@test "report: the site served by RGW's S3 website endpoint: /, links, types" {
+	load_fixture
+	run -0 --separate-stderr report -o "$T/site"
+	B=$(mkwebsite)
+	upload_site "$T/site" "$B"
+	E=http://127.0.0.1:$S3LOGS_S3PORT
+	# / is the home page.
+	web -o "$T/home.html" -w '%{http_code} %{content_type}\n' "$E/" >"$T/st"
+	[ "$(cut -d' ' -f1 "$T/st")" = 200 ]
+	[[ "$(cut -d' ' -f2- "$T/st")" == text/html* ]]
+	cmp "$T/home.html" "$T/site/index.html"
+	# Crawl every relative link, through the endpoint.
+	: >"$T/seen"
+	crawl() {	# crawl PAGE-PATH DEPTH
+		local dir=${1%/*} l u
+		[ "$dir" = "$1" ] && dir=
+		grep -o 'href="[^"]*"' "$T/site/$1" | sed 's/^href="//; s/"$//' |
+		    grep -v '^https\?:' | sort -u | while read -r l; do
+			u=$l
+			[ -n "$dir" ] && u="$dir/$l"
+			# Resolve ../
+			u=$(sed -E 's#[^/]+/\.\./##g' <<<"$u")
+			grep -qx "$u" "$T/seen" && continue
+			echo "$u" >>"$T/seen"
+			r=$(web -o /dev/null -w '%{http_code} %{content_type}' "$E/$u")
+			case $u in
+			*.html) [[ "$r" == "200 text/html"* ]] ;;
+			*.tsv) [[ "$r" == "200 text/tab-separated-values"* ]] ;;
+			*) false ;;
+			esac || { echo "$u: $r"; return 1; }
+			if [ "$2" -gt 0 ] && [[ "$u" == *.html ]]; then
+				crawl "$u" $(($2 - 1)) || return 1
+			fi
+		done
+	}
+	crawl index.html 1000
+	# Every file of the site is reachable from the home page.
+	grep -vx manifest.txt "$T/site/manifest.txt" | grep -vx index.html >"$T/all"
+	sort "$T/seen" | grep -vx index.html | diff - "$T/all"
+	grep -qx 'f/1.html' "$T/seen"
+	grep -qx 'p/2024-01.html' "$T/seen"
+	grep -qx 'e/ENCSR552YGL.html' "$T/seen"
+}
+
+@test "report: a headless Chromium screenshot of the home page" {
+	command -v chromium >/dev/null || skip "no chromium (tests/harness/deps)"
+	load_fixture
+	# A bigger load, so that the charts and tables have something to show.
+	"$ROOT/bench/genlogs.py" -n 20000 -s 11 --days 90 | logparse | pgload
+	run -0 --separate-stderr report -o "$T/site"
+	out=${S3LOGS_TEST_OUTPUT:-$ROOT/tests/output}
+	mkdir -p "$out"
+	u=$(mktemp -d)
+	run -0 timeout 120 chromium --headless --no-sandbox --disable-gpu \
+	    --disable-quic --no-first-run --disable-background-networking \
+	    --disable-component-update --disable-sync --user-data-dir="$u" \
+	    --screenshot="$out/report-home.png" --window-size=1280,1600 \
+	    "file://$T/site/index.html"
+	rm -rf "$u"
+	[ -s "$out/report-home.png" ]
+	[ "$(head -c 8 "$out/report-home.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
+	echo "# screenshot: $out/report-home.png" >&3
+}
