@@ -1,5 +1,5 @@
 -- 020-report.sql: what report(1) keeps in the database.
---
+
 -- report_key holds the secret key of the downloader pseudonyms
 -- (HMAC-SHA256 of the client address, see report(1) PRIVACY).  It lives in
 -- the database so that every run, from any machine, gives a downloader the
@@ -7,8 +7,8 @@
 -- gen_random_uuid() (PostgreSQL's strong random source: 244 random bits
 -- from two v4 UUIDs).  Whoever can read this table can test guesses of
 -- addresses against pseudonyms: grant it like the logs themselves.
--- Deleting the row makes the next migration create a new key (all
--- pseudonyms change).
+-- Deleting the row and migrating again makes a new key (all pseudonyms
+-- change).
 CREATE TABLE IF NOT EXISTS report_key (
 	id int PRIMARY KEY DEFAULT 1 CHECK (id = 1),
 	key bytea NOT NULL CHECK (length(key) >= 16),

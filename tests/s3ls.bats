@@ -77,8 +77,9 @@ s3ls: notaurl: not an s3://bucket/prefix URL" ]
 	[[ $stderr == *"usage: s3ls "* ]]
 	AWS_ENDPOINT_URL=ftp://x run -2 --separate-stderr s3ls s3://logs/
 	[ "$stderr" = "s3ls: endpoint URL ftp://x: not http:// or https://" ]
-	env -u AWS_ACCESS_KEY_ID AWS_SHARED_CREDENTIALS_FILE=/dev/null \
-	    AWS_CONFIG_FILE=/dev/null run -2 --separate-stderr s3ls s3://logs/
+	run -2 --separate-stderr env -u AWS_ACCESS_KEY_ID \
+	    AWS_SHARED_CREDENTIALS_FILE=/dev/null AWS_CONFIG_FILE=/dev/null \
+	    AWS_EC2_METADATA_DISABLED=true s3ls s3://logs/
 	[[ $stderr == "s3ls: no credentials"* ]]
 	S3LOGS_RETRIES=x run -2 --separate-stderr s3ls s3://logs/
 	[[ $stderr == "s3ls: S3LOGS_RETRIES=x: "* ]]
@@ -99,7 +100,9 @@ s3ls: notaurl: not an s3://bucket/prefix URL" ]
 	[[ $stderr == *"credentials from environment"* ]]
 	[[ $stderr == *"GET http://"* ]]
 	! grep -qF -- "$AWS_SECRET_ACCESS_KEY" <<<"$stderr"
-	AWS_SESSION_TOKEN=sekrit-token-xyz run -1 --separate-stderr s3ls -v s3://logs/
+	# (RGW ignores a session token for a plain user: the status is not the point)
+	AWS_SESSION_TOKEN=sekrit-token-xyz run --separate-stderr s3ls -v s3://logs/
+	[[ $stderr == *"GET http://"* ]]
 	! grep -qF -- "$AWS_SECRET_ACCESS_KEY" <<<"$stderr"
 	! grep -qF -- "sekrit-token-xyz" <<<"$stderr"
 }

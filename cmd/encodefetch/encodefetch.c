@@ -152,6 +152,7 @@ struct val {
 struct rows {
 	const struct type *t;
 	struct val	*v;
+	size_t		 nv;		/* values allocated: the most columns of any type used */
 	char		*id;		/* the hit's @id, for messages */
 	size_t		 idlen, idcap;
 	FILE		*tmp;
@@ -198,7 +199,10 @@ lput(struct rows *r, const char *s, size_t n)
 	put(&r->line, &r->llen, &r->lcap, s, n);
 }
 
-/* COPY text format: backslash, tab, newline and CR escaped. */
+/*
+ * COPY text format: backslash, tab, newline and CR escaped.  A NUL (JSON
+ * \u0000) cannot be stored in a PostgreSQL text value at all: dropped.
+ */
 static void
 lput_esc(struct rows *r, const char *s, size_t n)
 {
@@ -212,10 +216,11 @@ lput_esc(struct rows *r, const char *s, size_t n)
 		case '\t': rep = "\\t"; break;
 		case '\n': rep = "\\n"; break;
 		case '\r': rep = "\\r"; break;
+		case '\0': rep = ""; break;
 		default: continue;
 		}
 		lput(r, s + start, i - start);
-		lput(r, rep, 2);
+		lput(r, rep, strlen(rep));
 		start = i + 1;
 	}
 	lput(r, s + start, n - start);
@@ -350,6 +355,23 @@ store(struct rows *r, struct val *v, const struct col *c, int prio, int inarray,
 	v->nelem = 1;
 }
 
+/*
+ * Forget the hit being read.  Also at the start of each attempt: a stream
+ * cut off inside a hit leaves some of its values behind.
+ */
+static void
+clear_hit(struct rows *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->nv; i++) {
+		r->v[i].len = 0;
+		r->v[i].prio = 0;
+		r->v[i].nelem = 0;
+	}
+	r->idlen = 0;
+}
+
 static int
 sink_begin(void *arg)
 {
@@ -363,6 +385,7 @@ sink_begin(void *arg)
 	rewind(r->tmp);
 	r->nrows = 0;
 	r->bad = 0;
+	clear_hit(r);
 	return 0;
 }
 
@@ -489,12 +512,7 @@ sink_hit(void *arg)
 		r->nrows++;
 	} else
 		r->bad++;
-	for (i = 0; i < r->t->ncols; i++) {
-		r->v[i].len = 0;
-		r->v[i].prio = 0;
-		r->v[i].nelem = 0;
-	}
-	r->idlen = 0;
+	clear_hit(r);
 	return 0;
 }
 
@@ -537,6 +555,9 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 
 	r->err = err;
 	r->errlen = sizeof(err);
+	/* Nothing from an earlier failed range may leak into this one. */
+	if (sink_begin(r) == -1)
+		errx(1, "%s", err);
 	for (i = 1; ; i++) {
 		st = enc_search(e, query, expect_all, &sink, &total, &hits, err,
 		    sizeof(err));
@@ -554,8 +575,7 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 		warnx("%s %s: %s; retrying in %u s", r->t->name, r->range, err,
 		    delay);
 		sleep(delay);
-		if (delay < 60)
-			delay *= 2;
+		delay = delay * 2 > 60 ? 60 : delay * 2;
 	}
 	if (st != ENC_OK && st != ENC_EMPTY)
 		warnx("%s %s: %s", r->t->name, r->range, err);
@@ -735,8 +755,10 @@ main(int argc, char *argv[])
 
 	if ((tmpdir = getenv("TMPDIR")) == NULL || *tmpdir == '\0')
 		tmpdir = "/tmp";
-	tmpl = xmalloc(strlen(tmpdir) + sizeof("/encodefetch.XXXXXX"));
-	sprintf(tmpl, "%s/encodefetch.XXXXXX", tmpdir);
+	i = strlen(tmpdir);
+	tmpl = xmalloc(i + sizeof("/encodefetch.XXXXXX"));
+	memcpy(tmpl, tmpdir, i);
+	memcpy(tmpl + i, "/encodefetch.XXXXXX", sizeof("/encodefetch.XXXXXX"));
 	if ((fd = mkstemp(tmpl)) == -1)
 		err(1, "%s", tmpl);
 	unlink(tmpl);
@@ -745,7 +767,8 @@ main(int argc, char *argv[])
 	r.t = t;
 	if ((r.tmp = fdopen(fd, "w+")) == NULL)
 		err(1, "fdopen");
-	r.v = xcalloc(t->ncols, sizeof(*r.v));
+	r.nv = t->ncols;
+	r.v = xcalloc(r.nv, sizeof(*r.v));
 
 	if ((e = enc_open(base, MAXRATE, getenv("ENCODE_ACCESS_KEY"),
 	    getenv("ENCODE_SECRET_KEY"), errbuf, sizeof(errbuf))) == NULL)
@@ -808,7 +831,7 @@ main(int argc, char *argv[])
 done:
 	free(fq);
 	enc_close(e);
-	for (i = 0; i < t->ncols; i++)
+	for (i = 0; i < r.nv; i++)
 		free(r.v[i].buf);
 	free(r.v);
 	free(r.id);

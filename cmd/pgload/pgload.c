@@ -280,27 +280,34 @@ checkline(const char *line, size_t len, size_t *colp)
 	*colp = ncols;
 	if (!utf8ok((const unsigned char *)line, len))
 		return "not valid UTF-8 (or a NUL byte)";
-	for (i = 0; i <= len; i++) {
-		if (i < len && line[i] == '\\') {
-			if (++i == len) {
-				*colp = col < ncols ? col : ncols;
+	/* Count first: a short line is reported as such, not as a bad value. */
+	for (i = 0; i < len; i++) {
+		if (line[i] == '\\') {
+			if (++i == len)
 				return "ends in a lone backslash";
-			}
+		} else if (line[i] == '\t')
+			col++;
+	}
+	if (col + 1 != ncols) {
+		snprintf(why, sizeof(why), "%zu fields, not %zu", col + 1,
+		    ncols);
+		return why;
+	}
+	if (!logsmode)
+		return NULL;
+	for (col = 0, i = 0; i <= len; i++) {
+		if (i < len && line[i] == '\\') {
+			i++;
 			continue;
 		}
 		if (i < len && line[i] != '\t')
 			continue;
-		if (col < ncols && logsmode &&
-		    (w = checkfield(col, f, line + i - f)) != NULL) {
+		if ((w = checkfield(col, f, line + i - f)) != NULL) {
 			*colp = col;
 			return w;
 		}
 		col++;
 		f = line + i + 1;
-	}
-	if (col != ncols) {
-		snprintf(why, sizeof(why), "%zu fields, not %zu", col, ncols);
-		return why;
 	}
 	return NULL;
 }
@@ -320,7 +327,8 @@ elapsed(void)
 static void __attribute__((noreturn))
 copyfail(const char *e, unsigned long l, const char *col)
 {
-	if (l > 0 && l <= nbatch) {
+	/* A lost connection is not the row's fault, whatever CONTEXT says. */
+	if (l > 0 && l <= nbatch && PQstatus(conn) == CONNECTION_OK) {
 		if (*col)
 			errx(1, "stdin:%llu: column %s: %s", linemap[l - 1],
 			    col, e);
@@ -464,8 +472,9 @@ setuptable(const char *table)
 	    "JOIN pg_namespace n ON n.oid = c.relnamespace "
 	    "WHERE c.oid = to_regclass($1) AND c.relkind IN ('r', 'p')",
 	    1, params, e, sizeof(e));
+	/* Errors here are about the name ("invalid name syntax"). */
 	if (r == NULL)
-		dbdie(e);
+		errx(PQstatus(conn) == CONNECTION_OK ? 2 : 1, "%s: %s", table, e);
 	if (PQntuples(r) != 1)
 		errx(2, "%s: no such table", table);
 	qual = pg_ident(conn, PQgetvalue(r, 0, 0), e, sizeof(e));

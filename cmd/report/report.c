@@ -31,6 +31,7 @@
 
 #define PORTAL	"https://www.encodeproject.org"
 #define LISTMAX	1000	/* rows of a list page; its TSV has them all */
+#define PAIRMAX	100	/* top pairs on a file, downloader, requester page */
 
 struct obj {
 	int	 id;
@@ -42,7 +43,7 @@ struct obj {
 	const char *acc, *exp, *assay, *lab, *award, *format, *otype;
 	char	*expbuf;	/* exp when parsed from an @id, ours */
 	size_t	 d0, nd;	/* daily downloads: days[d0 .. d0+nd) */
-	size_t	 p0, np;	/* pairs sorted by object */
+	size_t	 p0, np;	/* opairs[p0 .. p0+np) */
 };
 
 struct client {
@@ -52,7 +53,7 @@ struct client {
 	long long dl, bytes;
 	double	 files;
 	size_t	 d0, nd;
-	size_t	 p0, np;	/* pairs sorted by client */
+	size_t	 p0, np;	/* cpairs[p0 .. p0+np) */
 };
 
 struct requester {
@@ -61,6 +62,7 @@ struct requester {
 	long long dl, bytes;
 	double	 clients, files;
 	size_t	 d0, nd;
+	size_t	 p0, np;	/* rpairs[p0 .. p0+np) */
 };
 
 struct day {
@@ -80,7 +82,7 @@ struct group {
 	const char *title, *extra;	/* from the ENCODE tables */
 	size_t	*objs, nobj;
 	long long dl, bytes;
-	size_t	 clients;
+	double	 clients;	/* hll estimate */
 };
 
 struct period {
@@ -109,9 +111,9 @@ static struct requester *reqs;
 static size_t	 nreqs;
 static struct day *odays, *cdays, *rdays;
 static size_t	 nodays, ncdays, nrdays;
-static struct pair *pairs;
-static size_t	 npairs;
-static size_t	*pbyclient;	/* pair indexes sorted by client */
+/* Top pairs of each file, downloader and requester (report_pairs). */
+static struct pair *opairs, *cpairs, *rpairs;
+static size_t	 nopairs, ncpairs, nrpairs;
 static struct group *exps, *labgs, *awards;
 static size_t	 nexps, nlabs, nawards;
 
@@ -610,79 +612,100 @@ loadrequesters(void)
 	PQclear(r);
 }
 
-static int
-cmppairobj(const void *a, const void *b)
-{
-	const struct pair *x = a, *y = b;
-
-	if (x->obj != y->obj)
-		return (x->obj > y->obj) - (x->obj < y->obj);
-	if (x->dl != y->dl)
-		return (x->dl < y->dl) - (x->dl > y->dl);
-	return (x->client > y->client) - (x->client < y->client);
-}
-
-static int
-cmppairclient(const void *a, const void *b)
-{
-	const struct pair *x = &pairs[*(const size_t *)a];
-	const struct pair *y = &pairs[*(const size_t *)b];
-
-	if (x->client != y->client)
-		return (x->client > y->client) - (x->client < y->client);
-	if (x->dl != y->dl)
-		return (x->dl < y->dl) - (x->dl > y->dl);
-	return (x->obj > y->obj) - (x->obj < y->obj);
-}
-
 /*
- * Who downloaded what, summed over all days: the one input whose size
- * grows with distinct (file, downloader, requester) triples.
+ * The top PAIRMAX (file, downloader, requester) rows of each file, each
+ * downloader and each requester, from report_pairs (sql/021) through its
+ * (x, downloads DESC, ...) indexes: the cost is pages times PAIRMAX, not
+ * one row per download.  The index order is total, so pages are stable.
  */
-static void
-loadpairs(void)
+static struct pair *
+toppairs(const char *what, const char *sql, size_t *np)
 {
 	PGresult *r;
+	struct pair *v;
 	struct obj *o;
 	struct client *c;
 	struct requester *q;
+	char lim[16];
+	const char *p[1] = { lim };
 	size_t i, n, k;
 
-	r = query("daily_object_client",
-	    "SELECT object_id, client_id, requester_id, sum(downloads),"
-	    " sum(bytes_sent) FROM daily_object_client"
-	    " GROUP BY object_id, client_id, requester_id", 0, NULL);
+	snprintf(lim, sizeof(lim), "%d", PAIRMAX);
+	r = query(what, sql, 1, p);
 	n = (size_t)PQntuples(r);
-	pairs = xcalloc(n + 1, sizeof(*pairs));
+	v = xcalloc(n + 1, sizeof(*v));
 	for (i = k = 0; i < n; i++) {
 		if ((o = findobj((int)num(r, (int)i, 0))) == NULL ||
 		    (c = findclient((int)num(r, (int)i, 1))) == NULL)
 			continue;
-		q = findreq(PQgetisnull(r, (int)i, 2) ? 0 :
-		    (int)num(r, (int)i, 2));
-		pairs[k].obj = (int)(o - objs);
-		pairs[k].client = (int)(c - clients);
-		pairs[k].req = q ? (int)(q - reqs) : -1;
-		pairs[k].dl = num(r, (int)i, 3);
-		pairs[k].bytes = num(r, (int)i, 4);
+		q = findreq((int)num(r, (int)i, 2));
+		v[k].obj = (int)(o - objs);
+		v[k].client = (int)(c - clients);
+		v[k].req = q ? (int)(q - reqs) : -1;
+		v[k].dl = num(r, (int)i, 3);
+		v[k].bytes = num(r, (int)i, 4);
 		k++;
 	}
 	PQclear(r);
-	npairs = k;
-	qsort(pairs, npairs, sizeof(*pairs), cmppairobj);
-	for (i = 0; i < npairs; i++) {
-		o = &objs[pairs[i].obj];
+	*np = k;
+	return v;
+}
+
+static void
+loadpairs(void)
+{
+	size_t i;
+
+	if (!relexists("report_pairs"))
+		errx(1, "table report_pairs is missing: apply "
+		    "sql/021-report-pairs.sql (pgload does)");
+	opairs = toppairs("report_pairs", "SELECT p.object_id, p.client_id,"
+	    " p.requester_id, p.downloads, p.bytes_sent"
+	    " FROM (SELECT DISTINCT object_id FROM daily_object"
+	    "  WHERE downloads > 0) o"
+	    " CROSS JOIN LATERAL (SELECT * FROM report_pairs x"
+	    "  WHERE x.object_id = o.object_id ORDER BY x.downloads DESC,"
+	    "  x.client_id, x.requester_id LIMIT $1::int) p"
+	    " ORDER BY p.object_id, p.downloads DESC, p.client_id,"
+	    " p.requester_id", &nopairs);
+	cpairs = toppairs("report_pairs", "SELECT p.object_id, p.client_id,"
+	    " p.requester_id, p.downloads, p.bytes_sent"
+	    " FROM (SELECT DISTINCT client_id FROM daily_client"
+	    "  WHERE downloads > 0) c"
+	    " CROSS JOIN LATERAL (SELECT * FROM report_pairs x"
+	    "  WHERE x.client_id = c.client_id ORDER BY x.downloads DESC,"
+	    "  x.object_id, x.requester_id LIMIT $1::int) p"
+	    " ORDER BY p.client_id, p.downloads DESC, p.object_id,"
+	    " p.requester_id", &ncpairs);
+	rpairs = toppairs("report_pairs", "SELECT p.object_id, p.client_id,"
+	    " p.requester_id, p.downloads, p.bytes_sent"
+	    " FROM (SELECT DISTINCT requester_id FROM daily_requester"
+	    "  WHERE downloads > 0) r"
+	    " CROSS JOIN LATERAL (SELECT * FROM report_pairs x"
+	    "  WHERE x.requester_id = r.requester_id ORDER BY x.downloads DESC,"
+	    "  x.object_id, x.client_id LIMIT $1::int) p"
+	    " ORDER BY p.requester_id, p.downloads DESC, p.object_id,"
+	    " p.client_id", &nrpairs);
+	for (i = 0; i < nopairs; i++) {
+		struct obj *o = &objs[opairs[i].obj];
+
 		if (o->np++ == 0)
 			o->p0 = i;
 	}
-	pbyclient = xcalloc(npairs + 1, sizeof(*pbyclient));
-	for (i = 0; i < npairs; i++)
-		pbyclient[i] = i;
-	qsort(pbyclient, npairs, sizeof(*pbyclient), cmppairclient);
-	for (i = 0; i < npairs; i++) {
-		c = &clients[pairs[pbyclient[i]].client];
+	for (i = 0; i < ncpairs; i++) {
+		struct client *c = &clients[cpairs[i].client];
+
 		if (c->np++ == 0)
 			c->p0 = i;
+	}
+	for (i = 0; i < nrpairs; i++) {
+		struct requester *q;
+
+		if (rpairs[i].req < 0)
+			continue;
+		q = &reqs[rpairs[i].req];
+		if (q->np++ == 0)
+			q->p0 = i;
 	}
 }
 
@@ -1014,6 +1037,46 @@ cmpgroupdl(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+/*
+ * Distinct downloaders of each group: the union of its files' daily hll
+ * sets, in one query (days x files rows).  The (file, group) mapping goes
+ * in as two array parameters.
+ */
+static void
+groupuniq(struct group *g, size_t ng)
+{
+	struct html_buf ids = { 0 }, gs = { 0 };
+	const char *p[2];
+	PGresult *r;
+	size_t i, j;
+
+	if (ng == 0)
+		return;
+	html_puts(&ids, "{");
+	html_puts(&gs, "{");
+	for (i = 0; i < ng; i++)
+		for (j = 0; j < g[i].nobj; j++) {
+			html_printf(&ids, "%s%d", ids.n > 1 ? "," : "",
+			    objs[g[i].objs[j]].id);
+			html_printf(&gs, "%s%zu", gs.n > 1 ? "," : "", i);
+		}
+	html_puts(&ids, "}");
+	html_puts(&gs, "}");
+	p[0] = ids.p;
+	p[1] = gs.p;
+	r = query("daily_object", "SELECT m.g, hll_cardinality(hll_union_agg("
+	    "d.downloaders)) FROM unnest($1::int[], $2::int[]) AS m(object_id, g)"
+	    " JOIN daily_object d USING (object_id) GROUP BY m.g", 2, p);
+	for (i = 0; i < (size_t)PQntuples(r); i++) {
+		j = (size_t)num(r, (int)i, 0);
+		if (j < ng)
+			g[j].clients = dbl(r, (int)i, 1);
+	}
+	PQclear(r);
+	html_free(&ids);
+	html_free(&gs);
+}
+
 static struct group *
 buildgroups(size_t field, struct meta *m, size_t nm, size_t *np)
 {
@@ -1021,8 +1084,6 @@ buildgroups(size_t field, struct meta *m, size_t nm, size_t *np)
 	struct group *g = NULL;
 	struct meta *mm;
 	size_t i, j, n = 0, ng = 0, x;
-	static unsigned *stamp;
-	static unsigned gen;
 
 	k = xcalloc(nobjs + 1, sizeof(*k));
 	for (i = 0; i < nobjs; i++) {
@@ -1035,8 +1096,6 @@ buildgroups(size_t field, struct meta *m, size_t nm, size_t *np)
 		}
 	}
 	qsort(k, n, sizeof(*k), cmpgkey);
-	if (stamp == NULL)
-		stamp = xcalloc(nclients + 1, sizeof(*stamp));
 	for (i = 0; i < n; i = j) {
 		struct group *q;
 
@@ -1052,29 +1111,18 @@ buildgroups(size_t field, struct meta *m, size_t nm, size_t *np)
 			q->extra = mm->extra;
 		}
 		q->objs = xcalloc(j - i, sizeof(*q->objs));
-		gen++;
 		for (x = i; x < j; x++) {
 			struct obj *o = &objs[k[x].obj];
-			size_t p;
 
 			q->objs[q->nobj++] = k[x].obj;
 			q->dl += o->dl;
 			q->bytes += o->bytes;
-			/* Exact distinct downloaders of the group. */
-			for (p = o->p0; p < o->p0 + o->np; p++)
-				if (stamp[pairs[p].client] != gen) {
-					stamp[pairs[p].client] = gen;
-					q->clients++;
-				}
 		}
 	}
 	free(k);
+	groupuniq(g, ng);
 	if (g != NULL)
 		qsort(g, ng, sizeof(*g), cmpgroupdl);
-	if (field == 2) {
-		free(stamp);
-		stamp = NULL;
-	}
 	*np = ng;
 	return g;
 }
@@ -1574,17 +1622,23 @@ homepage(void)
 	finish("index.html");
 }
 
+/* "Top 100 downloaders" when the list was cut, else just the title. */
+static void
+toptitle(char *buf, size_t sz, const char *what, size_t shown, double total)
+{
+	if (shown >= PAIRMAX && total > shown)
+		snprintf(buf, sz, "Top %zu %s", shown, what);
+	else
+		snprintf(buf, sz, "%c%s", what[0] - 'a' + 'A', what + 1);
+}
+
 static void
 filepages(void)
 {
-	char rel[64];
-	size_t i, p, *agg, nagg, k;
-	long long *rdl, *rbytes;
+	char rel[64], h2[64];
+	size_t i, p;
 	char *e1, *e2;
 
-	agg = xcalloc(nreqs + 1, sizeof(*agg));
-	rdl = xcalloc(nreqs + 1, sizeof(*rdl));
-	rbytes = xcalloc(nreqs + 1, sizeof(*rbytes));
 	for (i = 0; i < nobjs; i++) {
 		struct obj *o = &objs[i];
 		struct html_buf sub = { 0 };
@@ -1630,12 +1684,12 @@ filepages(void)
 		info("Output type", o->otype, NULL, NULL);
 		info_end();
 
-		snprintf(rel, sizeof(rel), "f/%d-downloaders.tsv", o->id);
-		tab_begin("Downloaders", rel, "#Rank", "Downloader", "Requester",
+		snprintf(rel, sizeof(rel), "f/%d.tsv", o->id);
+		toptitle(h2, sizeof(h2), "downloaders", o->np, o->uniq);
+		tab_begin(h2, rel, "#Rank", "Downloader", "Requester",
 		    "#Downloads", "#Bytes sent", NULL);
-		nagg = 0;
 		for (p = o->p0; p < o->p0 + o->np; p++) {
-			struct pair *x = &pairs[p];
+			struct pair *x = &opairs[p];
 			struct client *c = &clients[x->client];
 			struct requester *q = x->req >= 0 ? &reqs[x->req] : NULL;
 
@@ -1646,48 +1700,24 @@ filepages(void)
 			cell_num(x->dl);
 			cell_bytes(x->bytes);
 			row_end();
-			if (q != NULL) {
-				k = (size_t)x->req;
-				if (rdl[k] == 0 && rbytes[k] == 0)
-					agg[nagg++] = k;
-				rdl[k] += x->dl;
-				rbytes[k] += x->bytes;
-			}
 		}
 		tab_end(o->np, o->np);
-		snprintf(rel, sizeof(rel), "f/%d-requesters.tsv", o->id);
-		tab_begin("Requesters", rel, "Requester", "#Downloads",
-		    "#Bytes sent", NULL);
-		for (k = 0; k < nagg; k++) {
-			struct requester *q = &reqs[agg[k]];
-
-			row_begin();
-			cell_link(q->name, reqlink(q));
-			cell_num(rdl[agg[k]]);
-			cell_bytes(rbytes[agg[k]]);
-			row_end();
-			rdl[agg[k]] = rbytes[agg[k]] = 0;
-		}
-		tab_end(nagg, nagg);
 		snprintf(rel, sizeof(rel), "f/%d.html", o->id);
 		finish(rel);
 	}
-	free(agg);
-	free(rdl);
-	free(rbytes);
 }
 
 static void
 clientpages(void)
 {
-	char rel[64];
+	char rel[64], h2[64];
 	size_t i, p;
 
 	for (i = 0; i < nclients; i++) {
 		struct client *c = &clients[i];
 
 		begin(c->name, aflag ? "Downloader (raw address: internal use "
-		    "only)" : nflag ? "Downloaders of this network" :
+		    "only)" : nflag ? "Downloader in this network" :
 		    "Downloader, shown by a keyed pseudonym of its address", 1);
 		html_puts(&pg, "<div class=\"tiles\">\n");
 		tilenum("Downloads", c->dl);
@@ -1696,10 +1726,11 @@ clientpages(void)
 		html_puts(&pg, "</div>\n");
 		chart("Downloads over time", cdays + c->d0, c->nd, NULL);
 		snprintf(rel, sizeof(rel), "d/%d.tsv", c->id);
-		tab_begin("Files downloaded", rel, "#Rank", "File", "Experiment",
+		toptitle(h2, sizeof(h2), "files downloaded", c->np, c->files);
+		tab_begin(h2, rel, "#Rank", "File", "Experiment",
 		    "Requester", "#Downloads", "#Bytes sent", NULL);
 		for (p = c->p0; p < c->p0 + c->np; p++) {
-			struct pair *x = &pairs[pbyclient[p]];
+			struct pair *x = &cpairs[p];
 			struct obj *o = &objs[x->obj];
 			struct requester *q = x->req >= 0 ? &reqs[x->req] : NULL;
 
@@ -1718,35 +1749,15 @@ clientpages(void)
 	}
 }
 
-static size_t *pbyreq;
-
-static int
-cmppairreq(const void *a, const void *b)
-{
-	const struct pair *x = &pairs[*(const size_t *)a];
-	const struct pair *y = &pairs[*(const size_t *)b];
-
-	if (x->req != y->req)
-		return (x->req > y->req) - (x->req < y->req);
-	return (x->obj > y->obj) - (x->obj < y->obj);
-}
-
 static void
 reqpages(void)
 {
-	char rel[64];
-	size_t i, p, j, n;
+	char rel[64], h2[64];
+	size_t i, p;
 
-	pbyreq = xcalloc(npairs + 1, sizeof(*pbyreq));
-	for (i = 0; i < npairs; i++)
-		pbyreq[i] = i;
-	qsort(pbyreq, npairs, sizeof(*pbyreq), cmppairreq);
-	p = 0;
 	for (i = 0; i < nreqs; i++) {
 		struct requester *q = &reqs[i];
 
-		while (p < npairs && pairs[pbyreq[p]].req < (int)i)
-			p++;
 		begin(q->name, "Requester (the authenticated identity of the "
 		    "requests; anonymous when unsigned)", 1);
 		html_puts(&pg, "<div class=\"tiles\">\n");
@@ -1757,32 +1768,28 @@ reqpages(void)
 		html_puts(&pg, "</div>\n");
 		chart("Downloads over time", rdays + q->d0, q->nd, NULL);
 		snprintf(rel, sizeof(rel), "r/%d.tsv", q->id);
-		tab_begin("Files downloaded", rel, "File", "Experiment",
+		toptitle(h2, sizeof(h2), "downloads by file and downloader",
+		    q->np, (double)q->dl);
+		tab_begin(h2, rel, "#Rank", "File", "Experiment", "Downloader",
 		    "#Downloads", "#Bytes sent", NULL);
-		n = 0;
-		for (j = p; j < npairs && pairs[pbyreq[j]].req == (int)i; ) {
-			struct obj *o = &objs[pairs[pbyreq[j]].obj];
-			long long dl = 0, bytes = 0;
-			int ob = pairs[pbyreq[j]].obj;
+		for (p = q->p0; p < q->p0 + q->np; p++) {
+			struct pair *x = &rpairs[p];
+			struct obj *o = &objs[x->obj];
+			struct client *c = &clients[x->client];
 
-			for (; j < npairs && pairs[pbyreq[j]].req == (int)i &&
-			    pairs[pbyreq[j]].obj == ob; j++) {
-				dl += pairs[pbyreq[j]].dl;
-				bytes += pairs[pbyreq[j]].bytes;
-			}
 			row_begin();
+			cell_num((long long)(p - q->p0 + 1));
 			cell_link(o->base, objlink(o));
 			cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
-			cell_num(dl);
-			cell_bytes(bytes);
+			cell_link(c->name, clientlink(c));
+			cell_num(x->dl);
+			cell_bytes(x->bytes);
 			row_end();
-			n++;
 		}
-		tab_end(n, n);
+		tab_end(q->np, q->np);
 		snprintf(rel, sizeof(rel), "r/%d.html", q->id);
 		finish(rel);
 	}
-	free(pbyreq);
 }
 
 static void
@@ -1801,7 +1808,7 @@ grouppages(const char *dir, const char *what, const char *kind,
 		begin(q->name, q->title ? q->title : what, 1);
 		html_puts(&pg, "<div class=\"tiles\">\n");
 		tilenum("Downloads", q->dl);
-		tilenum("Unique downloaders", (long long)q->clients);
+		tilenum("Unique downloaders", (long long)(q->clients + 0.5));
 		tilenum("Files downloaded", (long long)q->nobj);
 		tilebytes("Bytes sent", (double)q->bytes);
 		html_puts(&pg, "</div>\n");
@@ -1852,7 +1859,7 @@ grouplist(const char *rel, const char *title, const char *dir,
 		cell_text(g[i].title);
 		cell_num((long long)g[i].nobj);
 		cell_num(g[i].dl);
-		cell_num((long long)g[i].clients);
+		cell_num((long long)(g[i].clients + 0.5));
 		cell_bytes(g[i].bytes);
 		row_end();
 	}
@@ -2099,8 +2106,9 @@ cleanup(void)
 	free(odays);
 	free(cdays);
 	free(rdays);
-	free(pairs);
-	free(pbyclient);
+	free(opairs);
+	free(cpairs);
+	free(rpairs);
 	free(periods);
 	free(tot_dl);
 	free(key);
@@ -2182,8 +2190,8 @@ main(int argc, char *argv[])
 	labgs = buildgroups(1, labmeta, nlabmeta, &nlabs);
 	awards = buildgroups(2, awmeta, nawmeta, &nawards);
 	vlog("%zu days, %zu files, %zu downloaders, %zu requesters, %zu "
-	    "pairs, %zu experiments", ndays, nobjs, nclients, nreqs, npairs,
-	    nexps);
+	    "top pairs, %zu experiments", ndays, nobjs, nclients, nreqs,
+	    nopairs + ncpairs + nrpairs, nexps);
 
 	civil(dmin, &y, &m, &d);
 	snprintf(d0, sizeof(d0), "%04d-%02d-%02d", y, m, d);

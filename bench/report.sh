@@ -1,0 +1,138 @@
+#!/bin/bash
+# report.sh: how report's run time grows with loaded log rows, and how it
+# compares with the old system's way of computing the same home page.
+#
+#   bench/report.sh [SMALL BIG]      (rows; default 1000000 10000000)
+#
+# Boots a throwaway PostgreSQL + RGW (tests/harness/up) into a mktemp
+# directory, torn down on exit, and loads two databases with SMALL and BIG
+# rows of the same shape (bench/report-gen.sql: same 30 days, 2000 keys and
+# 5000 clients; only the number of rows differs), generated in SQL and
+# loaded through pgload's own merge and rollup path (pgload_staging +
+# pgload_merge(), batches of 1M rows).  Then, on each database:
+#
+#   report     `report -o DIR` into an empty DIR: the whole site (every
+#              file, downloader, requester, period page and TSV);
+#   old way    what the old Django home page ran over the raw table: the
+#              six tiles as count(DISTINCT ...) over logs, downloads per
+#              day, the 25 files with most distinct downloaders and the 25
+#              most active downloaders.
+#
+# Each is run 3 times (after one warm-up); the median wall time is
+# reported, with report's peak RSS (/usr/bin/time -v).  Prints ratio lines
+# and writes them to bench/results/report.txt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$PWD
+SMALL=${1:-1000000}
+BIG=${2:-10000000}
+BATCH=1000000
+OUT=$ROOT/bench/results/report.txt
+
+make cmd/report/report cmd/pgload/pgload >&2
+H=$(mktemp -d "${TMPDIR:-/tmp}/report-bench.XXXXXX")
+chmod 755 "$H"
+trap '"$ROOT/tests/harness/down" "$H/srv"; rm -rf "$H"' EXIT
+"$ROOT/tests/harness/up" "$H/srv"
+# shellcheck disable=SC1091
+. "$H/srv/env"
+PATH=$ROOT/cmd/report:$ROOT/cmd/pgload:$PATH
+
+load() {	# load DB ROWS
+	local db=$1 rows=$2 b=0 n
+	createdb "$db"
+	pgload -d "dbname=$db" </dev/null		# applies sql/*.sql
+	while [ "$rows" -gt 0 ]; do
+		n=$((rows < BATCH ? rows : BATCH))
+		psql -X -q -d "$db" -v ON_ERROR_STOP=1 -v batch=$b -v rows=$n \
+		    -f "$ROOT/bench/report-gen.sql" >/dev/null
+		rows=$((rows - n))
+		b=$((b + 1))
+	done
+	psql -X -q -d "$db" -c 'VACUUM ANALYZE' >/dev/null
+}
+
+now() { date +%s.%N; }
+
+median() { sort -g | sed -n 2p; }
+
+# The old home page, over the raw logs table.
+OLDSQL="
+SELECT count(*), count(DISTINCT (l.object_id, l.client_id)),
+    count(DISTINCT l.client_id), count(DISTINCT l.object_id),
+    count(DISTINCT l.requester_id) FILTER (WHERE l.requester_id <> 0)
+FROM logs l JOIN operations o USING (operation_id)
+WHERE o.operation = 'REST.GET.OBJECT' AND l.http_status IN (200, 206);
+SELECT avg(size) FROM objects WHERE object_id IN (SELECT DISTINCT l.object_id
+    FROM logs l JOIN operations o USING (operation_id)
+    WHERE o.operation = 'REST.GET.OBJECT' AND l.http_status IN (200, 206));
+SELECT date_trunc('day', l.time), count(*)
+FROM logs l JOIN operations o USING (operation_id)
+WHERE o.operation = 'REST.GET.OBJECT' AND l.http_status IN (200, 206)
+GROUP BY 1 ORDER BY 1;
+SELECT l.object_id, count(DISTINCT l.client_id) AS u
+FROM logs l JOIN operations o USING (operation_id)
+WHERE o.operation = 'REST.GET.OBJECT' AND l.http_status IN (200, 206)
+GROUP BY 1 ORDER BY u DESC LIMIT 25;
+SELECT l.client_id, count(*) AS n
+FROM logs l JOIN operations o USING (operation_id)
+WHERE o.operation = 'REST.GET.OBJECT' AND l.http_status IN (200, 206)
+GROUP BY 1 ORDER BY n DESC LIMIT 25;
+"
+
+measure() {	# measure DB -> sets R_T R_RSS R_FILES O_T
+	local db=$1 i t0 t1 ts=() os=()
+	rm -rf "$H/site"
+	report -d "dbname=$db" -o "$H/site" >/dev/null		# warm-up
+	for i in 1 2 3; do
+		rm -rf "$H/site"
+		t0=$(now)
+		/usr/bin/time -v -o "$H/time" report -d "dbname=$db" -o "$H/site" >/dev/null
+		t1=$(now)
+		ts+=("$(echo "$t1 - $t0" | bc -l)")
+	done
+	R_T=$(printf '%s\n' "${ts[@]}" | median)
+	R_RSS=$(awk -F': ' '/Maximum resident/ { print $2 }' "$H/time")
+	R_FILES=$(wc -l <"$H/site/manifest.txt")
+	psql -X -q -d "$db" -c "$OLDSQL" >/dev/null		# warm-up
+	for i in 1 2 3; do
+		t0=$(now)
+		psql -X -q -d "$db" -v ON_ERROR_STOP=1 -c "$OLDSQL" >/dev/null
+		t1=$(now)
+		os+=("$(echo "$t1 - $t0" | bc -l)")
+	done
+	O_T=$(printf '%s\n' "${os[@]}" | median)
+}
+
+rows_of() { psql -X -A -t -d "$1" -c "$2"; }
+
+t0=$(now)
+load small "$SMALL"
+load big "$BIG"
+t1=$(now)
+echo "report bench: loaded $SMALL + $BIG rows in $(printf '%.0f' "$(echo "$t1 - $t0" | bc -l)") s" >&2
+
+measure small
+S_T=$R_T S_RSS=$R_RSS S_FILES=$R_FILES S_O=$O_T
+measure big
+B_T=$R_T B_RSS=$R_RSS B_FILES=$R_FILES B_O=$O_T
+
+fmt() { printf '%.2f' "$1"; }
+mkdir -p "$(dirname "$OUT")"
+{
+	echo "# bench/report.sh $SMALL $BIG  ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores shared)"
+	for db in small big; do
+		echo "# $db: $(rows_of $db 'SELECT count(*) FROM logs') log rows," \
+		    "$(rows_of $db 'SELECT count(*) FROM daily_object') daily_object," \
+		    "$(rows_of $db 'SELECT count(*) FROM daily_object_client') daily_object_client," \
+		    "$(rows_of $db 'SELECT count(*) FROM report_pairs') report_pairs rows"
+	done
+	echo "report $SMALL rows: $(fmt "$S_T") s, peak RSS $S_RSS kB, $S_FILES files"
+	echo "report $BIG rows: $(fmt "$B_T") s, peak RSS $B_RSS kB, $B_FILES files"
+	echo "old way $SMALL rows: $(fmt "$S_O") s"
+	echo "old way $BIG rows: $(fmt "$B_O") s"
+	echo "ratio report ${BIG}/${SMALL} rows: $(fmt "$(echo "$B_T / $S_T" | bc -l)") (goal < 1.5)"
+	echo "ratio old way / report at $BIG rows: $(fmt "$(echo "$B_O / $B_T" | bc -l)") (goal >= 20)"
+	echo "ratio old way / report at $SMALL rows: $(fmt "$(echo "$S_O / $S_T" | bc -l)")"
+} | tee "$OUT.tmp"
+mv "$OUT.tmp" "$OUT"

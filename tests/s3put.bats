@@ -1,0 +1,129 @@
+#!/usr/bin/env bats
+# s3put: single, stdin, multipart, website publishing with -r.
+load helper
+load fixtures/s3/s3helper
+
+setup() {
+	need_servers
+	T=$BATS_TEST_TMPDIR
+}
+
+head_obj() {
+	aws s3api head-object --bucket "$1" --key "$2" \
+	    --query '[ContentType, CacheControl, ETag]' --output text
+}
+
+@test "s3put: a file, Content-Type from the extension, Cache-Control" {
+	b=$(mkbucket put)
+	printf '<h1>hi</h1>\n' >"$T/index.html"
+	run -0 --separate-stderr s3put -c max-age=60 "$T/index.html" "s3://$b/a b/index.html"
+	[ "$output" = "" ] && [ "$stderr" = "" ]
+	run -0 head_obj "$b" "a b/index.html"
+	[ "$output" = "text/html; charset=utf-8	max-age=60	\"$(md5sum <"$T/index.html" | cut -c1-32)\"" ]
+	run -0 s3cat "s3://$b/a b/index.html"
+	[ "$output" = "<h1>hi</h1>" ]
+	# several files into a prefix; -t overrides the guess
+	printf 'a{}' >"$T/s.css"
+	printf 'x' >"$T/noext"
+	run -0 --separate-stderr s3put "$T/s.css" "$T/noext" "s3://$b/p/"
+	run -0 head_obj "$b" p/s.css
+	[[ $output == "text/css; charset=utf-8	None	"* ]]
+	run -0 head_obj "$b" p/noext
+	[[ $output == "application/octet-stream	None	"* ]]
+	run -0 s3put -t text/plain "$T/noext" "s3://$b/p/noext"
+	run -0 head_obj "$b" p/noext
+	[[ $output == "text/plain	None	"* ]]
+}
+
+@test "s3put: standard input, small and multipart" {
+	b=$(mkbucket put)
+	run -0 --separate-stderr bash -c "echo hello | s3put - s3://$b/hello.txt"
+	[ "$(s3cat "s3://$b/hello.txt")" = hello ]
+	head -c 12000000 /dev/urandom >"$T/r"
+	S3LOGS_PART_SIZE=5242880 run -0 --separate-stderr bash -c "s3put - s3://$b/r <'$T/r'"
+	[ "$stderr" = "" ]
+	s3cat "s3://$b/r" | cmp "$T/r" -
+	run -0 head_obj "$b" r
+	[[ $output == *'-3"' ]]
+}
+
+@test "s3put: a large file goes in parts; the ETag is S3's multipart ETag" {
+	b=$(mkbucket put)
+	head -c 11000000 /dev/urandom >"$T/big.bin"
+	S3LOGS_PART_SIZE=5242880 run -0 --separate-stderr s3put -v "$T/big.bin" "s3://$b/big.bin"
+	[ "$(grep -c 'partNumber=' <<<"$stderr")" -eq 3 ]
+	s3cat "s3://$b/big.bin" | cmp "$T/big.bin" -
+	# the multipart ETag computed locally: MD5 of the part MD5s, -3
+	exp=$(python3 - "$T/big.bin" <<'PY'
+import hashlib, sys
+d = open(sys.argv[1], "rb").read(); p = 5242880
+m = b"".join(hashlib.md5(d[i:i + p]).digest() for i in range(0, len(d), p))
+print('"%s-%d"' % (hashlib.md5(m).hexdigest(), (len(d) + p - 1) // p))
+PY
+)
+	run -0 s3ls -l "s3://$b/big.bin"
+	[ "$(cut -f4 <<<"$output")" = "$exp" ]
+}
+
+@test "s3put -r: publishes a site, then uploads only what changed" {
+	p=$(uniqname pub)
+	mkdir -p "$T/site/sub" "$T/site/img"
+	printf '<h1>home</h1>\n' >"$T/site/index.html"
+	printf '<h1>sub</h1>\n' >"$T/site/sub/index.html"
+	printf 'body{}\n' >"$T/site/style.css"
+	printf '<svg/>\n' >"$T/site/img/a.svg"
+	head -c 6000000 /dev/urandom >"$T/site/data.bin"
+	export S3LOGS_PART_SIZE=5242880
+	run -0 --separate-stderr s3put -v -r "$T/site/" "s3://site/$p"
+	[ "$output" = "" ]
+	[ "$(grep -c ' -> s3://site/' <<<"$stderr")" -eq 5 ]
+	# served by the website endpoint with the right types
+	run -0 curl -sS -D - -o /dev/null -H 'Host: site.s3-website.localhost' \
+	    "http://127.0.0.1:$S3LOGS_S3PORT/$p/sub/index.html"
+	[[ $output == *"Content-Type: text/html; charset=utf-8"* ]]
+	run -0 curl -sS -H 'Host: site.s3-website.localhost' "http://127.0.0.1:$S3LOGS_S3PORT/$p/index.html"
+	[ "$output" = "<h1>home</h1>" ]
+	run -0 aws s3api head-object --bucket site --key "$p/img/a.svg" --query ContentType --output text
+	[ "$output" = "image/svg+xml" ]
+	# nothing changed: nothing uploaded
+	run -0 --separate-stderr s3put -v -r "$T/site" "s3://site/$p/"
+	[ "$(grep -c ' -> ' <<<"$stderr")" -eq 0 ]
+	[ "$(grep -c ': unchanged' <<<"$stderr")" -eq 5 ]
+	! grep -q 'PUT \|POST ' <<<"$stderr"
+	# one page changed, one added
+	printf '<h1>home 2</h1>\n' >"$T/site/index.html"
+	printf 'new\n' >"$T/site/new.txt"
+	run -0 --separate-stderr s3put -v -r "$T/site" "s3://site/$p/"
+	[ "$(grep ' -> ' <<<"$stderr" | sed 's/.* -> //')" = "s3://site/$p/index.html
+s3://site/$p/new.txt" ]
+	[ "$(s3cat "s3://site/$p/index.html")" = "<h1>home 2</h1>" ]
+}
+
+@test "s3put: a missing file fails that item, the others are uploaded" {
+	b=$(mkbucket put)
+	echo a >"$T/a"
+	run -1 --separate-stderr s3put "$T/nope" "$T/a" "s3://$b/"
+	[ "$output" = "" ]
+	[ "$stderr" = "s3put: $T/nope: No such file or directory" ]
+	[ "$(s3cat "s3://$b/a")" = a ]
+	run -1 --separate-stderr s3put "$T" "s3://$b/"
+	[ "$stderr" = "s3put: $T: a directory (use -r)" ]
+}
+
+@test "s3put: a wrong secret gives exit 1 with SignatureDoesNotMatch" {
+	b=$(mkbucket put)
+	echo a >"$T/a"
+	AWS_SECRET_ACCESS_KEY=wrong run -1 --separate-stderr s3put "$T/a" "s3://$b/a"
+	[ "$output" = "" ]
+	[ "$stderr" = "s3put: s3://$b/a: 403 SignatureDoesNotMatch" ]
+}
+
+@test "s3put: usage errors exit 2" {
+	run -2 --separate-stderr s3put -x
+	[ "$output" = "" ]
+	[[ $stderr == *"usage: s3put [-Anrv] [-c cache-control] [-t content-type] file ... url" ]]
+	run -2 --separate-stderr s3put a b s3://logs/key
+	[ "$stderr" = "s3put: s3://logs/key: several files need a URL ending in /" ]
+	S3LOGS_PART_SIZE=100 run -2 --separate-stderr s3put a s3://logs/key
+	[[ $stderr == "s3put: S3LOGS_PART_SIZE=100: "* ]]
+}
