@@ -2,7 +2,8 @@
 """genlogs.py: deterministic synthetic S3 server access log lines.
 
     genlogs.py [-n LINES] [-s SEED] [--days D] [--start YYYY-MM-DD]
-               [--keys K] [--clients C] [--bucket B] [--objects N --dir DIR]
+               [--keys K] [--clients C] [--bucket B] [--burst M]
+               [--objects N --dir DIR]
 
 Writes LINES lines (default 1000) to stdout, or, with --objects N --dir DIR,
 spreads them over N log objects named the way S3 names them
@@ -12,6 +13,12 @@ mostly REST.GET.OBJECT (200 and ranged 206) of a few thousand keys, with
 HEADs, 403/404 errors, listing, IPv4 and some IPv6 clients, 24- to 27-field
 records and user agents with spaces and quotes.  Average length is about
 580 bytes, so 1M lines is about 580 MB.
+
+--burst M (default 1) groups consecutive requests into sessions of one
+client and one key with a mean length of M requests, as genome browsers and
+ranged downloaders produce (many 206 ranges of one file); with the default
+every request picks its key and client independently, the worst case for
+per-(day, file, client) rollups.
 """
 import argparse
 import datetime
@@ -46,6 +53,7 @@ def main():
     ap.add_argument("--bucket", default="encode-public")
     ap.add_argument("--objects", type=int, default=0)
     ap.add_argument("--dir")
+    ap.add_argument("--burst", type=float, default=1.0)
     a = ap.parse_args()
 
     rnd = random.Random(a.seed)
@@ -78,12 +86,24 @@ def main():
     reqchars = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
     times = sorted(rnd.randrange(span) for _ in range(a.lines))
+    # Session number of each line (the line number itself without --burst,
+    # which keeps the default output what it always was).
+    if a.burst > 1:
+        brnd = random.Random(a.seed + 1)
+        sess, s = [], 0
+        for i in range(a.lines):
+            if i and brnd.random() < 1.0 / a.burst:
+                s += 1
+            sess.append(s)
+    else:
+        sess = None
 
     def line(i):
         t = start + datetime.timedelta(seconds=times[i])
         ts = "[%02d/%s/%04d:%02d:%02d:%02d +0000]" % (t.day, MONTHS[t.month - 1], t.year, t.hour, t.minute, t.second)
-        key, size = keys[kidx[i % len(kidx)]]
-        ip = clients[cidx[(i * 7) % len(cidx)]]
+        j = sess[i] if sess else i
+        key, size = keys[kidx[j % len(kidx)]]
+        ip = clients[cidx[(j * 7) % len(cidx)]]
         reqid = "".join(rnd.choice(reqchars) for _ in range(16))
         hostid = "".join(rnd.choice(b64) for _ in range(76))
         ua = UAS[(i * 13 + len(ip)) % len(UAS)]

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """logparse_re.py: the simple Python `re` peer of logparse, for bench/logparse.sh.
 
-usage: logparse_re.py [file ...]
+usage: logparse_re.py [-H] [file ...]
 
 One anchored regular expression per line, the way most published S3 log
 parsers work, writing the same 29 COPY text columns as logparse(1):
@@ -34,6 +34,12 @@ LINE = re.compile(
 MONTHS = {m.encode(): b"%02d" % (i + 1) for i, m in enumerate(
     "Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split())}
 NULL = b"\\N"
+COLUMNS = ("line_hash bucket_owner bucket time remote_ip requester request_id "
+           "operation key request_uri http_status error_code bytes_sent "
+           "object_size total_time turnaround_time referer user_agent "
+           "version_id host_id signature_version cipher_suite auth_type "
+           "host_header tls_version access_point_arn acl_required "
+           "source_region extra").split()
 
 
 def value(v):
@@ -53,7 +59,11 @@ def value(v):
 def main():
     out = sys.stdout.buffer
     bad = 0
-    for name in sys.argv[1:] or ["-"]:
+    args = sys.argv[1:]
+    if args[:1] == ["-H"]:
+        out.write("\t".join(COLUMNS).encode() + b"\n")
+        args = args[1:]
+    for name in args or ["-"]:
         f = sys.stdin.buffer if name == "-" else open(name, "rb")
         for line in f:
             line = line.rstrip(b"\n")

@@ -10,7 +10,9 @@
 #           abort the whole COPY), no dictionaries, no rollups;
 #   pgload: pgload <rows.tsv into an empty schema: dedupe, dictionaries,
 #           all rollups, batches of 100000 lines in their own transactions;
-#   again:  pgload <rows.tsv a second time: every line a duplicate.
+#   again:  pgload <rows.tsv a second time: every line a duplicate;
+#   -b N:   pgload -b LINES into another empty schema: one batch, so each
+#           rollup row is upserted once instead of once per batch.
 #
 # Prints rows/s and peak RSS (/usr/bin/time -v) for each, the ratio lines,
 # and writes the same to bench/results/pgload.txt.
@@ -89,6 +91,12 @@ timed again cmd/pgload/pgload <"$W/rows.tsv"
 again_s=$SECS again_rss=$RSS_KB
 rows2=$(psql -At -c 'SELECT count(*) FROM logs')
 plain_rows=$(psql -At -c 'SELECT count(*) FROM logs_plain')
+# The same first load in one batch (-b N): fewer, larger rollup upserts.
+createdb bench1
+PGDATABASE=bench1 cmd/pgload/pgload </dev/null
+psql -c CHECKPOINT
+PGDATABASE=bench1 timed big cmd/pgload/pgload -b "$N" <"$W/rows.tsv"
+big_s=$SECS big_rss=$RSS_KB
 sizes=$(psql -At -F' ' -c "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs'::regclass UNION ALL SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs_plain'::regclass" | paste -sd' ')
 
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
@@ -99,10 +107,13 @@ rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 	    "$(rate "$N" "$load_s")" "$load_s" "$load_rss" "$rows"
 	printf 'pgload (all duplicate): %8s rows/s  %6.1f s  peak RSS %s KB  %s rows after\n' \
 	    "$(rate "$N" "$again_s")" "$again_s" "$again_rss" "$rows2"
+	printf 'pgload -b %s (1 batch): %8s rows/s  %6.1f s  peak RSS %s KB\n' \
+	    "$N" "$(rate "$N" "$big_s")" "$big_s" "$big_rss"
 	echo "table sizes (logs, logs_plain): $sizes"
-	awk -v a="$plain_s" -v b="$load_s" -v c="$again_s" 'BEGIN {
+	awk -v a="$plain_s" -v b="$load_s" -v c="$again_s" -v d="$big_s" 'BEGIN {
 		printf "ratio pgload/psql-copy rows/s (new rows): %.2fx\n", a / b
-		printf "ratio pgload/psql-copy rows/s (second load, all duplicates): %.2fx\n", a / c }'
+		printf "ratio pgload/psql-copy rows/s (second load, all duplicates): %.2fx\n", a / c
+		printf "ratio pgload -b N/psql-copy rows/s (new rows, one batch): %.2fx\n", a / d }'
 	[ "$rows" = "$rows2" ] && echo "second load: row count unchanged ($rows)" ||
 	    echo "second load: ROW COUNT CHANGED $rows -> $rows2"
 } >>"$out"

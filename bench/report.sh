@@ -11,12 +11,18 @@
 # loaded through pgload's own merge and rollup path (pgload_staging +
 # pgload_merge(), batches of 1M rows).  Then, on each database:
 #
-#   report     `report -o DIR` into an empty DIR: the whole site (every
+#   site       `report -o DIR` into an empty DIR: the whole site (every
 #              file, downloader, requester, period page and TSV);
+#   home       `report -H -o DIR`: the home page alone (tiles, downloads
+#              per day, top 25 files with experiment and assay, top 25
+#              downloaders, top requesters);
 #   old way    what the old Django home page ran over the raw table: the
 #              six tiles as count(DISTINCT ...) over logs, downloads per
 #              day, the 25 files with most distinct downloaders and the 25
 #              most active downloaders.
+#
+# "report vs old way" compares the same home page (home vs old way); the
+# whole site, which the old system never had, is compared too.
 #
 # Each is run 3 times (after one warm-up); the median wall time is
 # reported, with report's peak RSS (/usr/bin/time -v).  Prints ratio lines
@@ -33,10 +39,14 @@ make cmd/report/report cmd/pgload/pgload >&2
 H=$(mktemp -d "${TMPDIR:-/tmp}/report-bench.XXXXXX")
 chmod 755 "$H"
 trap '"$ROOT/tests/harness/down" "$H/srv"; rm -rf "$H"' EXIT
+# The binaries measured are the ones built now, whatever happens to the
+# tree during the long load.
+mkdir "$H/bin"
+cp cmd/report/report cmd/pgload/pgload "$H/bin/"
 "$ROOT/tests/harness/up" "$H/srv"
 # shellcheck disable=SC1091
 . "$H/srv/env"
-PATH=$ROOT/cmd/report:$ROOT/cmd/pgload:$PATH
+PATH=$H/bin:$PATH
 
 load() {	# load DB ROWS
 	local db=$1 rows=$2 b=0 n
@@ -80,28 +90,31 @@ WHERE o.operation = 'REST.GET.OBJECT' AND l.http_status IN (200, 206)
 GROUP BY 1 ORDER BY n DESC LIMIT 25;
 "
 
-measure() {	# measure DB -> sets R_T R_RSS R_FILES O_T
-	local db=$1 i t0 t1 ts=() os=()
-	rm -rf "$H/site"
-	report -d "dbname=$db" -o "$H/site" >/dev/null		# warm-up
+# timeit CMD...: wall seconds of CMD, median of 3 after a warm-up run.
+timeit() {
+	local i t0 t1 ts=()
+	"$@" >/dev/null
 	for i in 1 2 3; do
-		rm -rf "$H/site"
 		t0=$(now)
-		/usr/bin/time -v -o "$H/time" report -d "dbname=$db" -o "$H/site" >/dev/null
+		"$@" >/dev/null
 		t1=$(now)
 		ts+=("$(echo "$t1 - $t0" | bc -l)")
 	done
-	R_T=$(printf '%s\n' "${ts[@]}" | median)
+	printf '%s\n' "${ts[@]}" | median
+}
+
+fresh() {	# fresh ARGS...: report into an empty directory, peak RSS kept
+	[ ! -d "$H/site" ] || mv "$H/site" "$H/old.$(date +%s%N)"
+	/usr/bin/time -v -o "$H/time" report "$@" -o "$H/site"
+}
+
+measure() {	# measure DB -> sets R_T R_RSS R_FILES H_T O_T
+	local db=$1
+	R_T=$(timeit fresh -d "dbname=$db")
 	R_RSS=$(awk -F': ' '/Maximum resident/ { print $2 }' "$H/time")
 	R_FILES=$(wc -l <"$H/site/manifest.txt")
-	psql -X -q -d "$db" -c "$OLDSQL" >/dev/null		# warm-up
-	for i in 1 2 3; do
-		t0=$(now)
-		psql -X -q -d "$db" -v ON_ERROR_STOP=1 -c "$OLDSQL" >/dev/null
-		t1=$(now)
-		os+=("$(echo "$t1 - $t0" | bc -l)")
-	done
-	O_T=$(printf '%s\n' "${os[@]}" | median)
+	H_T=$(timeit report -H -d "dbname=$db" -o "$H/site")
+	O_T=$(timeit psql -X -q -d "$db" -v ON_ERROR_STOP=1 -c "$OLDSQL")
 }
 
 rows_of() { psql -X -A -t -d "$1" -c "$2"; }
@@ -113,9 +126,9 @@ t1=$(now)
 echo "report bench: loaded $SMALL + $BIG rows in $(printf '%.0f' "$(echo "$t1 - $t0" | bc -l)") s" >&2
 
 measure small
-S_T=$R_T S_RSS=$R_RSS S_FILES=$R_FILES S_O=$O_T
+S_T=$R_T S_RSS=$R_RSS S_FILES=$R_FILES S_H=$H_T S_O=$O_T
 measure big
-B_T=$R_T B_RSS=$R_RSS B_FILES=$R_FILES B_O=$O_T
+B_T=$R_T B_RSS=$R_RSS B_FILES=$R_FILES B_H=$H_T B_O=$O_T
 
 fmt() { printf '%.2f' "$1"; }
 mkdir -p "$(dirname "$OUT")"
@@ -127,12 +140,15 @@ mkdir -p "$(dirname "$OUT")"
 		    "$(rows_of $db 'SELECT count(*) FROM daily_object_client') daily_object_client," \
 		    "$(rows_of $db 'SELECT count(*) FROM report_pairs') report_pairs rows"
 	done
-	echo "report $SMALL rows: $(fmt "$S_T") s, peak RSS $S_RSS kB, $S_FILES files"
-	echo "report $BIG rows: $(fmt "$B_T") s, peak RSS $B_RSS kB, $B_FILES files"
-	echo "old way $SMALL rows: $(fmt "$S_O") s"
-	echo "old way $BIG rows: $(fmt "$B_O") s"
-	echo "ratio report ${BIG}/${SMALL} rows: $(fmt "$(echo "$B_T / $S_T" | bc -l)") (goal < 1.5)"
-	echo "ratio old way / report at $BIG rows: $(fmt "$(echo "$B_O / $B_T" | bc -l)") (goal >= 20)"
-	echo "ratio old way / report at $SMALL rows: $(fmt "$(echo "$S_O / $S_T" | bc -l)")"
+	echo "report site $SMALL rows: $(fmt "$S_T") s, peak RSS $S_RSS kB, $S_FILES files"
+	echo "report site $BIG rows: $(fmt "$B_T") s, peak RSS $B_RSS kB, $B_FILES files"
+	echo "report -H (home page) $SMALL rows: $(fmt "$S_H") s"
+	echo "report -H (home page) $BIG rows: $(fmt "$B_H") s"
+	echo "old way (home page) $SMALL rows: $(fmt "$S_O") s"
+	echo "old way (home page) $BIG rows: $(fmt "$B_O") s"
+	echo "ratio report site ${BIG}/${SMALL} rows: $(fmt "$(echo "$B_T / $S_T" | bc -l)") (goal < 1.5)"
+	echo "ratio report -H ${BIG}/${SMALL} rows: $(fmt "$(echo "$B_H / $S_H" | bc -l)") (goal < 1.5)"
+	echo "ratio old way / report -H at $BIG rows (same home page): $(fmt "$(echo "$B_O / $B_H" | bc -l)") (goal >= 20)"
+	echo "ratio old way / report site at $BIG rows (home page vs whole site): $(fmt "$(echo "$B_O / $B_T" | bc -l)")"
 } | tee "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"

@@ -51,6 +51,7 @@ struct jctx {
 	long long	 total;
 	int		 have_total;
 	long long	 hits;
+	unsigned long long nbytes;	/* body bytes received */
 	char		*err;
 	size_t		 errlen;
 };
@@ -248,6 +249,7 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 			return 0;
 		}
 	}
+	j->nbytes += n;
 	if (!j->parsing || n == 0)
 		return n;	/* an error page: its status says enough */
 	if (yajl_parse(j->yh, (const unsigned char *)p, n) != yajl_status_ok) {
@@ -306,15 +308,13 @@ static void
 json_reason(struct jctx *j, const char *what)
 {
 	unsigned char *m;
-	size_t at;
 	char *nl;
 
-	at = yajl_get_bytes_consumed(j->yh);
 	m = yajl_get_error(j->yh, 0, NULL, 0);
 	if (m != NULL && (nl = strchr((char *)m, '\n')) != NULL)
 		*nl = '\0';
-	snprintf(j->err, j->errlen, "HTTP %ld: %s (%s, near byte %zu of the last block)",
-	    j->code, what, m != NULL ? (char *)m : "parse error", at);
+	snprintf(j->err, j->errlen, "HTTP %ld: %s after %llu bytes (%s)",
+	    j->code, what, j->nbytes, m != NULL ? (char *)m : "parse error");
 	if (m != NULL)
 		yajl_free_error(j->yh, m);
 }

@@ -789,6 +789,10 @@ imds_credentials(struct s3_config *c, char *err, size_t errlen)
 	c->access_key = json_str(js.p, "AccessKeyId");
 	c->secret_key = json_str(js.p, "SecretAccessKey");
 	c->session_token = json_str(js.p, "Token");
+	if (c->session_token != NULL && *c->session_token == '\0') {
+		free(c->session_token);
+		c->session_token = NULL;
+	}
 	if (c->access_key == NULL || c->secret_key == NULL) {
 		snprintf(err, errlen, "no credentials (instance metadata: "
 		    "unexpected answer)");

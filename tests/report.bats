@@ -33,7 +33,7 @@ summary() {
 @test "report: a bad option or no -o exits 2 with the usage line" {
 	run -2 --separate-stderr report -x
 	[ "$output" = "" ]
-	[[ "$stderr" == *"usage: report [-anv] [-d conninfo] [-k keyfile] [-t top] -o dir"* ]]
+	[[ "$stderr" == *"usage: report [-Hanv] [-d conninfo] [-k keyfile] [-t top] -o dir"* ]]
 	run -2 --separate-stderr report
 	[ "$output" = "" ]
 	[[ "$stderr" == "usage: report "* ]]
@@ -178,6 +178,23 @@ summary() {
 	! grep -q '^p/2024-02' <<<"$output"	# other months are untouched
 	[ ! -f "$T/site/d/$(q "SELECT client_id FROM clients WHERE ip = '2001:db8:ffff:1::42'").html" ]
 	[ -f "$T/site/mine.txt" ]
+}
+
+@test "report: -H writes the same home page alone, and removes nothing" {
+	load_fixture
+	run -0 --separate-stderr report -o "$T/site"
+	cp "$T/site/index.html" "$T/full.html"
+	cp "$T/site/manifest.txt" "$T/manifest"
+	rm "$T/site/index.html" "$T/site/top-files.tsv"
+	run -0 --separate-stderr report -H -o "$T/site"
+	[ "$stderr" = "" ]
+	[ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "index.html top-files.tsv " ]
+	cmp "$T/full.html" "$T/site/index.html"
+	cmp "$T/manifest" "$T/site/manifest.txt"
+	[ -f "$T/site/f/1.html" ]
+	# Into an empty directory: just the home page and its TSVs.
+	run -0 --separate-stderr report -H -o "$T/home"
+	[ "$(ls "$T/home" | tr '\n' ' ')" = "index.html summary.tsv top-downloaders.tsv top-files.tsv top-requesters.tsv " ]
 }
 
 @test "report: works without ENCODE metadata (keys only)" {

@@ -16,6 +16,12 @@
 /* Per-line reject warnings before only the summary is left to say it. */
 #define MAXWARN		10
 /* -u remembers the last 2^18 distinct lines (6 MiB). */
+/*
+ * Rows are gathered into a buffer of at least this size and handed to
+ * out_write in one piece, which at this size writes them straight out
+ * instead of copying them again into its own buffer.
+ */
+#define BATCH		(1024 * 1024)
 #define SEEN_LOG2	18
 
 static int Hflag, uflag, vflag;
@@ -29,7 +35,7 @@ static const char *rejname;
 static struct seen *seen;
 
 static char *obuf;
-static size_t obufsz;
+static size_t obufsz, olen;
 
 static unsigned long long nlines, nrows, nblank, nfiltered, ndups, nrej;
 static unsigned long long nreason[LOGLINE_NSTATUS];
@@ -139,6 +145,14 @@ blank(const char *line, size_t len)
 	return 1;
 }
 
+static void
+flushrows(void)
+{
+	if (olen > 0)
+		out_write(obuf, olen);
+	olen = 0;
+}
+
 /* Returns 0, or -1 after a warning when the input could not be read. */
 static int
 parsefd(int fd, const char *name)
@@ -170,13 +184,17 @@ parsefd(int fd, const char *name)
 			ndups++;
 			continue;
 		}
-		if (LOGLINE_COPYMAX(len) > obufsz) {
-			obufsz = LOGLINE_COPYMAX(len);
-			free(obuf);
-			obuf = xmalloc(obufsz);
+		if (LOGLINE_COPYMAX(len) > obufsz - olen) {
+			flushrows();
+			if (LOGLINE_COPYMAX(len) > obufsz) {
+				obufsz = LOGLINE_COPYMAX(len) > BATCH ?
+				    LOGLINE_COPYMAX(len) : BATCH;
+				free(obuf);
+				obuf = xmalloc(obufsz);
+			}
 		}
-		n = logline_copy(obuf, &ll);
-		out_write(obuf, n);
+		n = logline_copy(obuf + olen, &ll);
+		olen += n;
 		nrows++;
 	}
 	if (lio_error(lio)) {
@@ -251,6 +269,7 @@ main(int argc, char *argv[])
 			rv = 1;
 		close(fd);
 	}
+	flushrows();
 	out_close();
 
 	for (i = 1; i < LOGLINE_NSTATUS; i++)

@@ -655,6 +655,11 @@ main(int argc, char *argv[])
 		errx(1, "curl_multi_init failed");
 	/* Connections live in the multi handle's cache, shared by all. */
 	curl_multi_setopt(multi, CURLMOPT_MAX_HOST_CONNECTIONS, (long)njobs);
+	/*
+	 * The default cache size follows the number of handles added, which
+	 * drops between transfers here: keep every connection instead.
+	 */
+	curl_multi_setopt(multi, CURLMOPT_MAXCONNECTS, (long)njobs);
 	pool = xcalloc((size_t)njobs, sizeof(*pool));
 	for (i = 0; i < (size_t)njobs; i++)
 		if ((pool[npool++] = curl_easy_init()) == NULL)
