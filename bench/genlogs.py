@@ -2,7 +2,7 @@
 """genlogs.py: deterministic synthetic S3 server access log lines.
 
     genlogs.py [-n LINES] [-s SEED] [--days D] [--start YYYY-MM-DD]
-               [--keys K] [--clients C] [--bucket B] [--burst M]
+               [--keys K] [--clients C] [--bucket B] [--burst M] [--keys-file F]
                [--objects N --dir DIR]
 
 Writes LINES lines (default 1000) to stdout, or, with --objects N --dir DIR,
@@ -13,6 +13,10 @@ mostly REST.GET.OBJECT (200 and ranged 206) of a few thousand keys, with
 HEADs, 403/404 errors, listing, IPv4 and some IPv6 clients, 24- to 27-field
 records and user agents with spaces and quotes.  Average length is about
 580 bytes, so 1M lines is about 580 MB.
+
+--keys-file F takes the most popular keys from F, one "KEY<TAB>SIZE" a line
+(for example the S3 keys of the fixture portal's files, so that a demo's
+logs join to ENCODE metadata); the rest are generated.
 
 --burst M (default 1) groups consecutive requests into sessions of one
 client and one key with a mean length of M requests, as genome browsers and
@@ -54,6 +58,7 @@ def main():
     ap.add_argument("--objects", type=int, default=0)
     ap.add_argument("--dir")
     ap.add_argument("--burst", type=float, default=1.0)
+    ap.add_argument("--keys-file")
     a = ap.parse_args()
 
     rnd = random.Random(a.seed)
@@ -71,6 +76,10 @@ def main():
         acc = "ENCFF%03d%s" % (i % 1000, "".join(rnd.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(3)))
         keys.append(("%04d/%02d/%02d/%s/%s.%s" % (d.year, d.month, d.day, uuid, acc, rnd.choice(EXTS)),
                      rnd.randrange(10_000, 20_000_000_000)))
+    if a.keys_file:
+        with open(a.keys_file) as fh:
+            given = [l.rstrip("\n").split("\t") for l in fh if l.strip()]
+        keys[:len(given)] = [(k, int(sz)) for k, sz in given]
     clients = []
     for i in range(a.clients):
         if rnd.random() < 0.05:

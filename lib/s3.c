@@ -30,6 +30,23 @@ s3_buf_add(struct s3_buf *b, const void *p, size_t n)
 	b->p[b->len] = '\0';
 }
 
+char *
+s3_fmt(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		errno = ENOMEM;
+		xmalloc(SIZE_MAX);	/* dies with the usual message */
+	}
+	return s;
+}
+
 void
 s3_buf_free(struct s3_buf *b)
 {
@@ -55,9 +72,7 @@ homefile(const char *env, const char *rel)
 		return p;
 	if ((h = getenv("HOME")) == NULL)
 		return NULL;
-	p = xmalloc(strlen(h) + strlen(rel) + 2);
-	sprintf(p, "%s/%s", h, rel);
-	return p;
+	return s3_fmt("%s/%s", h, rel);
 }
 
 /*
@@ -137,11 +152,10 @@ s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
 	if ((profile = envdup("AWS_PROFILE")) == NULL &&
 	    (profile = envdup("AWS_DEFAULT_PROFILE")) == NULL)
 		profile = xstrdup("default");
-	section = xmalloc(strlen(profile) + 9);
 	if (strcmp(profile, "default") == 0)
-		strcpy(section, "default");
+		section = xstrdup("default");
 	else
-		sprintf(section, "profile %s", profile);
+		section = s3_fmt("profile %s", profile);
 	cred = homefile("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
 	conf = homefile("AWS_CONFIG_FILE", ".aws/config");
 
@@ -153,8 +167,7 @@ s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
 	if ((ep = envdup("AWS_ENDPOINT_URL_S3")) == NULL &&
 	    (ep = envdup("AWS_ENDPOINT_URL")) == NULL &&
 	    (ep = awsconf_get(conf, section, "endpoint_url")) == NULL) {
-		ep = xmalloc(strlen(c->region) + 32);
-		sprintf(ep, "https://s3.%s.amazonaws.com", c->region);
+		ep = s3_fmt("https://s3.%s.amazonaws.com", c->region);
 	}
 	if (parse_endpoint(c, ep, err, errlen) == -1)
 		goto out;
@@ -302,8 +315,7 @@ addhdr(struct curl_slist *l, const char *name, const char *value)
 	struct curl_slist *n;
 	char *s;
 
-	s = xmalloc(strlen(name) + strlen(value) + 3);
-	sprintf(s, "%s: %s", name, value);
+	s = s3_fmt("%s: %s", name, value);
 	if ((n = curl_slist_append(l, s)) == NULL) {
 		errno = ENOMEM;
 		xmalloc(SIZE_MAX);	/* dies with the usual message */
@@ -329,23 +341,18 @@ s3_prepare(const struct s3_config *c, const struct s3_request *r,
 	    getenv("S3LOGS_PATH_STYLE") != NULL;
 	if (pathstyle) {
 		host = xstrdup(c->host);
-		path = xmalloc(strlen(r->bucket) + strlen(key) + 3);
 		/* "/bucket" for the bucket itself, as aws-cli sends it. */
 		if (*key == '\0')
-			sprintf(path, "/%s", r->bucket);
+			path = s3_fmt("/%s", r->bucket);
 		else
-			sprintf(path, "/%s/%s", r->bucket, key);
+			path = s3_fmt("/%s/%s", r->bucket, key);
 	} else {
-		host = xmalloc(strlen(r->bucket) + strlen(c->host) + 2);
-		sprintf(host, "%s.%s", r->bucket, c->host);
-		path = xmalloc(strlen(key) + 2);
-		sprintf(path, "/%s", key);
+		host = s3_fmt("%s.%s", r->bucket, c->host);
+		path = s3_fmt("/%s", key);
 	}
 	epath = sigv4_encode(path, strlen(path), 1);
 	q = sigv4_query(r->query, r->nquery);
-	url = xmalloc(strlen(c->scheme) + strlen(host) + strlen(epath) +
-	    strlen(q) + 8);
-	sprintf(url, "%s://%s%s%s%s", c->scheme, host, epath, *q ? "?" : "", q);
+	url = s3_fmt("%s://%s%s%s%s", c->scheme, host, epath, *q ? "?" : "", q);
 
 	for (i = 0; i < r->nhdr; i++)
 		l = addhdr(l, r->hdr[i].name, r->hdr[i].value);
@@ -760,18 +767,17 @@ imds_credentials(struct s3_config *c, char *err, size_t errlen)
 		errno = ENOMEM;
 		xmalloc(SIZE_MAX);
 	}
-	url = xmalloc(n + 64);
-	sprintf(url, "%s/latest/api/token", base);
+	url = s3_fmt("%s/latest/api/token", base);
 	hdr = curl_slist_append(hdr,
 	    "X-aws-ec2-metadata-token-ttl-seconds: 21600");
 	if (imds_get(h, url, "PUT", hdr, &tok, err, errlen) == -1)
 		goto out;
 	curl_slist_free_all(hdr);
-	t = xmalloc(tok.len + 32);
-	sprintf(t, "X-aws-ec2-metadata-token: %s", tok.p);
+	t = s3_fmt("X-aws-ec2-metadata-token: %s", tok.p);
 	hdr = curl_slist_append(NULL, t);
 	free(t);
-	sprintf(url, "%s/latest/meta-data/iam/security-credentials/", base);
+	free(url);
+	url = s3_fmt("%s/latest/meta-data/iam/security-credentials/", base);
 	if (imds_get(h, url, "GET", hdr, &role, err, errlen) == -1)
 		goto out;
 	role.p[strcspn(role.p, "\r\n")] = '\0';
@@ -781,8 +787,7 @@ imds_credentials(struct s3_config *c, char *err, size_t errlen)
 		goto out;
 	}
 	free(url);
-	url = xmalloc(n + strlen(role.p) + 64);
-	sprintf(url, "%s/latest/meta-data/iam/security-credentials/%s", base,
+	url = s3_fmt("%s/latest/meta-data/iam/security-credentials/%s", base,
 	    role.p);
 	if (imds_get(h, url, "GET", hdr, &js, err, errlen) == -1)
 		goto out;

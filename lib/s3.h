@@ -28,6 +28,9 @@ struct s3_buf {
 };
 
 void	 s3_buf_add(struct s3_buf *, const void *, size_t);
+
+/* printf(3) into a new string; never NULL (dies like x*alloc). */
+char	*s3_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void	 s3_buf_free(struct s3_buf *);
 
 struct s3_config {

@@ -43,10 +43,10 @@ state_dir(void)
 		d = xstrdup(v);
 	else if ((v = getenv("XDG_STATE_HOME")) != NULL && *v == '/') {
 		d = xmalloc(strlen(v) + 8);
-		sprintf(d, "%s/s3logs", v);
+		snprintf(d, strlen(v) + 8, "%s/s3logs", v);
 	} else if ((v = getenv("HOME")) != NULL && *v != '\0') {
 		d = xmalloc(strlen(v) + 32);
-		sprintf(d, "%s/.local/state/s3logs", v);
+		snprintf(d, strlen(v) + 32, "%s/.local/state/s3logs", v);
 	} else {
 		errno = ENOENT;
 		return NULL;
@@ -119,7 +119,7 @@ state_write(const char *path, const void *p, size_t n)
 	int fd, e;
 
 	tmp = xmalloc(strlen(path) + 16);
-	sprintf(tmp, "%s.tmpXXXXXX", path);
+	snprintf(tmp, strlen(path) + 16, "%s.tmpXXXXXX", path);
 	if ((fd = mkstemp(tmp)) == -1)
 		goto fail;
 	if (writeall(fd, p, n) == -1 || fsync(fd) == -1) {

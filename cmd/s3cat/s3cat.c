@@ -128,14 +128,11 @@ deliver(struct job *j, const char *p, size_t n)
 		return;
 	}
 	if (j->spill == NULL && j->mem.len + n > MEMCAP) {
-		char tmpl[] = "/tmp/s3cat.XXXXXX";
 		const char *td = getenv("TMPDIR");
 		char *path;
 		int fd;
 
-		path = xmalloc((td ? strlen(td) : 4) + 20);
-		sprintf(path, "%s/s3cat.XXXXXX", td && *td ? td : "/tmp");
-		(void)tmpl;
+		path = s3_fmt("%s/s3cat.XXXXXX", td && *td ? td : "/tmp");
 		if ((fd = mkstemp(path)) == -1 ||
 		    (j->spill = fdopen(fd, "w+")) == NULL)
 			err(1, "%s", path);
@@ -382,7 +379,7 @@ done(struct job *j, CURLcode cc)
 	if (plain_md5(j->etag)) {
 		EVP_DigestFinal_ex(j->md5, d, &dl);
 		for (i = 0; i < 16; i++)
-			sprintf(hex + 2 * i, "%02x", d[i]);
+			snprintf(hex + 2 * i, 3, "%02x", d[i]);
 		if (strncasecmp(hex, j->etag + 1, 32) != 0) {
 			snprintf(why, sizeof(why), "MD5 %s does not match ETag "
 			    "%s", hex, j->etag);

@@ -250,8 +250,7 @@ since_date(const char *bucket, const char *prefix, char f[6][5], int nf,
 	if (first == NULL)
 		return 0;	/* nothing under the prefix */
 	if (match_simple(first + plen)) {
-		after = xmalloc(plen + sizeof(dstr));
-		sprintf(after, "%s%s", prefix, dstr);
+		after = s3_fmt("%s%s", prefix, dstr);
 		rc = list(bucket, prefix, after, NULL, 1, 0, NULL, NULL, NULL,
 		    err, errlen);
 		free(after);
@@ -280,8 +279,7 @@ since_date(const char *bucket, const char *prefix, char f[6][5], int nf,
 			    &nlv[k + 1], NULL, err, errlen) == -1)
 				goto out;
 	for (j = 0; j < nlv[3]; j++) {
-		after = xmalloc(strlen(lv[3][j]) + sizeof(dpath));
-		sprintf(after, "%s%s", lv[3][j], dpath);
+		after = s3_fmt("%s%s", lv[3][j], dpath);
 		rc = list(bucket, lv[3][j], after, NULL, 1, 0, NULL, NULL, NULL,
 		    err, errlen);
 		free(after);

@@ -96,7 +96,7 @@ hex(const unsigned char *d, size_t n, char *out)
 	size_t i;
 
 	for (i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", d[i]);
+		snprintf(out + 2 * i, 3, "%02x", d[i]);
 }
 
 /* MD5 (hex and base64) and SHA-256 (hex) of a memory block. */
@@ -628,10 +628,8 @@ sync_dir(const char *dir, const char *bucket, const char *prefix0)
 	int rc = 0;
 
 	plen = strlen(prefix0);
-	prefix = xmalloc(plen + 2);
-	strcpy(prefix, prefix0);
-	if (plen > 0 && prefix[plen - 1] != '/')
-		strcat(prefix, "/");
+	prefix = s3_fmt("%s%s", prefix0, plen > 0 && prefix0[plen - 1] != '/' ?
+	    "/" : "");
 	root = xstrdup(dir);
 	for (i = strlen(root); i > 1 && root[i - 1] == '/'; i--)
 		root[i - 1] = '\0';
@@ -649,10 +647,8 @@ sync_dir(const char *dir, const char *bucket, const char *prefix0)
 	}
 	qsort(rem, nrem, sizeof(*rem), cmprem);
 	for (i = 0; i < nfiles; i++) {
-		key = xmalloc(strlen(prefix) + strlen(files[i].rel) + 1);
-		sprintf(key, "%s%s", prefix, files[i].rel);
-		path = xmalloc(strlen(root) + strlen(files[i].rel) + 2);
-		sprintf(path, "%s/%s", root, files[i].rel);
+		key = s3_fmt("%s%s", prefix, files[i].rel);
+		path = s3_fmt("%s/%s", root, files[i].rel);
 		k.key = key;
 		hit = bsearch(&k, rem, nrem, sizeof(*rem), cmprem);
 		if (hit != NULL && local_etag(path, files[i].size, etag) == 0 &&
@@ -746,8 +742,7 @@ main(int argc, char *argv[])
 			}
 			base = strrchr(argv[i], '/');
 			base = base ? base + 1 : argv[i];
-			k = xmalloc(strlen(key) + strlen(base) + 1);
-			sprintf(k, "%s%s", key, base);
+			k = s3_fmt("%s%s", key, base);
 		} else
 			k = xstrdup(key);
 		if (put_path(argv[i], bucket, k) != 0)
