@@ -292,6 +292,19 @@ web() {
 	# Every file of the site is reachable from the home page.
 	grep -vx manifest.txt "$T/site/manifest.txt" | grep -vx index.html >"$T/all"
 	sort "$T/seen" | grep -vx index.html | diff - "$T/all"
+	# A nightly run: one more download changes a few pages; report lists
+	# exactly those, and s3put -r uploads exactly those.
+	if s3put -r "$T/site" "s3://$B/" 2>/dev/null; then
+		logparse <<<"4283fefc63f0cd0e873a0000c6d07ef7b77e90d3593ad699fc1f7cd5bb2e35cb encode-public [05/Mar/2024:12:00:00 +0000] 2001:db8:ffff:1::42 - REQX1 REST.GET.OBJECT 2020/08/27/2111a822-ac35-89db-8bdd-ed6e12fca4ed/ENCFF152HME.bigBed \"GET /encode-public/x HTTP/1.1\" 200 - 5000 5000 100 50 \"-\" \"igv/2.16.2\" - HOSTID= SigV4 ECDHE-RSA-AES128-GCM-SHA256 AuthHeader encode-public.s3.amazonaws.com TLSv1.2 - -" | pgload
+		run -0 --separate-stderr report -o "$T/site"
+		sort <<<"$output" >"$T/changed"
+		[ "$(wc -l <"$T/changed")" -gt 3 ]
+		[ "$(wc -l <"$T/changed")" -lt "$(wc -l <"$T/site/manifest.txt")" ]
+		run -0 --separate-stderr s3put -v -r "$T/site" "s3://$B/"
+		grep -- ' -> ' <<<"$stderr" | sed "s#.*$T/site/##; s# -> .*##" |
+		    sort | diff - "$T/changed"
+		web -s "$E/summary.tsv" | grep -qx "$(printf 'downloads\t10')"
+	fi
 	grep -qx 'f/1.html' "$T/seen"
 	grep -qx 'p/2024-01.html' "$T/seen"
 	grep -qx 'e/ENCSR552YGL.html' "$T/seen"

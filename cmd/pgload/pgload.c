@@ -22,6 +22,7 @@
 
 #include <libpq-fe.h>
 
+#include "hmap.h"
 #include "lineio.h"
 #include "migrate.h"
 #include "out.h"
@@ -418,17 +419,849 @@ addline(const char *line, size_t len, unsigned long long lineno)
 		endbatch();
 }
 
-/* ---- setting up ------------------------------------------------------ */
+/* ---- logs: the fast path --------------------------------------------- */
+
+/*
+ * A logs batch is kept whole in memory (bbuf: the input lines, each with
+ * its newline, i.e. the COPY text the slow path sends) and loaded when
+ * complete: first the fast way (fastbatch), and if that fails for any
+ * reason but a lost connection, rolled back to a savepoint and loaded the
+ * slow way of sql/003-load.sql (slowbatch), which also reports bad rows
+ * with their input lines.
+ */
+enum { D_BUCKET = 1, D_OBJECT, D_CLIENT, D_REQUESTER, D_OPERATION, D_UA,
+    ND };
+
+#define DICTMAX		(1 << 21)	/* cached ids per dictionary */
+#define NOID		INT64_MIN	/* NULL in logs */
+
+static char	*bbuf;
+static size_t	 blen, bsize;
+static size_t	*rowoff;		/* batch row -> offset in bbuf */
+static unsigned char *rowdup;		/* batch row is a repeat in batch */
+static struct hmap *dict[ND];		/* COPY text of a value -> its id */
+static struct hmap *seen;		/* the batch's hash and time */
+static char	*mbuf;			/* the batch's pgload_miss rows */
+static size_t	 mlen, msize;
+static int	*mkind;			/* pgload_miss ord -> kind */
+static size_t	*mkey;			/* pgload_miss ord -> offset in mkeys */
+static char	*mkeys;			/* the cache keys of the misses */
+static size_t	 nmiss, mkeyslen, mkeyssize, mcap;
+static char	*kbuf;			/* a cache key being built */
+static size_t	 kbufsize;
+static unsigned long long nslow;	/* batches loaded the slow way */
+
+/* Per-batch aggregates: key -> index into the arrays below. */
+struct cnt {
+	int64_t	 requests, downloads, full, partial, bytes, errors;
+};
+struct dlkey {
+	int64_t	 day, object, client, requester;
+};
+static struct hmap *aobj, *aday, *adl, *aerr, *asize;
+static struct cnt *cobj, *cday;
+static int64_t	(*cdl)[2];
+static size_t	 nobj, nday, ndl, capobj, capday, capdl;
+
+/* s[0..n) appended to the growing buffer *b of *len bytes (*size). */
+static void
+bput(char **b, size_t *len, size_t *size, const void *s, size_t n)
+{
+	if (*len + n > *size) {
+		*size = (*len + n) * 2 > 65536 ? (*len + n) * 2 : 65536;
+		*b = xrealloc(*b, *size);
+	}
+	memcpy(*b + *len, s, n);
+	*len += n;
+}
+
+/* Room for n bytes in kbuf. */
+static void
+kreserve(size_t n)
+{
+	if (n > kbufsize) {
+		kbufsize = n * 2;
+		kbuf = xrealloc(kbuf, kbufsize);
+	}
+}
+
+/* The fields of a valid line: f[i] and n[i] bytes, in place. */
+static void
+split(const char *line, size_t len, const char **f, size_t *n)
+{
+	size_t i, col = 0;
+	const char *s = line;
+
+	for (i = 0; i < len; i++) {
+		if (line[i] == '\\')
+			i++;
+		else if (line[i] == '\t') {
+			f[col] = s;
+			n[col++] = line + i - s;
+			s = line + i + 1;
+		}
+	}
+	f[col] = s;
+	n[col] = line + len - s;
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date. */
+static int64_t
+daynum(int y, int m, int d)
+{
+	int64_t era, yoe, doy, doe;
+
+	y -= m <= 2;
+	era = (y >= 0 ? y : y - 399) / 400;
+	yoe = y - era * 400;
+	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+/* "YYYY-MM-DD" of a day number, into buf[11]. */
+static void
+dayname(int64_t z, char *buf)
+{
+	int64_t era, doe, yoe, y, doy, mp, d, m;
+
+	z += 719468;
+	era = (z >= 0 ? z : z - 146096) / 146097;
+	doe = z - era * 146097;
+	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+	y = yoe + era * 400;
+	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+	mp = (5 * doy + 2) / 153;
+	d = doy - (153 * mp + 2) / 5 + 1;
+	m = mp < 10 ? mp + 3 : mp - 9;
+	y += m <= 2;
+	snprintf(buf, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+}
+
+/*
+ * The UTC day of a checked time field.  23:59:60 is the next day, as
+ * PostgreSQL reads it.
+ */
+static int64_t
+timeday(const char *f)
+{
+	int y, mo, d, h, mi, s;
+
+	digits(f, 4, &y);
+	digits(f + 5, 2, &mo);
+	digits(f + 8, 2, &d);
+	digits(f + 11, 2, &h);
+	digits(f + 14, 2, &mi);
+	digits(f + 17, 2, &s);
+	return daynum(y, mo, d) + (h == 23 && mi == 59 && s == 60);
+}
+
+/* A checked number field, or -1 for \N. */
+static int64_t
+numval(const char *f, size_t n)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (isnull(f, n))
+		return -1;
+	for (i = 0; i < n; i++)
+		v = v * 10 + (f[i] - '0');
+	return v;
+}
+
+/*
+ * The cache key of a row's dictionary value of kind k into kbuf, its
+ * length in *len; 0 if the value is NULL (no id).  Keys are the COPY
+ * text of the fields (two spellings of one value are two keys with the
+ * same id, which is harmless).
+ */
+static int
+dictkey(int k, const char **f, const size_t *n, size_t *len)
+{
+	const char *a = NULL, *b = NULL;
+	size_t na = 0, nb = 0;
+
+	switch (k) {
+	case D_BUCKET:
+		a = f[2], na = n[2], b = f[1], nb = n[1];
+		break;
+	case D_OBJECT:
+		if (isnull(f[2], n[2]) || isnull(f[8], n[8]))
+			return 0;
+		a = f[2], na = n[2], b = f[8], nb = n[8];
+		break;
+	case D_CLIENT:
+		a = f[4], na = n[4];
+		break;
+	case D_REQUESTER:
+		a = f[5], na = n[5];
+		break;
+	case D_OPERATION:
+		a = f[7], na = n[7];
+		break;
+	case D_UA:
+		a = f[17], na = n[17];
+		break;
+	}
+	if (b == NULL && isnull(a, na))
+		return 0;
+	kreserve(na + nb + 1);
+	memcpy(kbuf, a, na);
+	*len = na;
+	if (b != NULL) {
+		kbuf[na] = '\t';
+		memcpy(kbuf + na + 1, b, nb);
+		*len += nb + 1;
+	}
+	return 1;
+}
+
+/* A value without a cached id: a pgload_miss row, numbered nmiss. */
+static void
+addmiss(int k, size_t klen)
+{
+	char num[32];
+	const char *tab;
+	int l;
+
+	if (nmiss == mcap) {
+		mcap = mcap ? mcap * 2 : 1024;
+		mkind = xreallocarray(mkind, mcap, sizeof(*mkind));
+		mkey = xreallocarray(mkey, mcap, sizeof(*mkey));
+	}
+	mkind[nmiss] = k;
+	mkey[nmiss] = mkeyslen;
+	bput(&mkeys, &mkeyslen, &mkeyssize, &klen, sizeof(klen));
+	bput(&mkeys, &mkeyslen, &mkeyssize, kbuf, klen);
+	l = snprintf(num, sizeof(num), "%d\t%zu\t", k, nmiss);
+	bput(&mbuf, &mlen, &msize, num, l);
+	/* kbuf is "a" or "a<tab>b": the COPY text of columns a and b. */
+	bput(&mbuf, &mlen, &msize, kbuf, klen);
+	tab = memchr(kbuf, '\t', klen);
+	bput(&mbuf, &mlen, &msize, tab ? "\n" : "\t\\N\n", tab ? 1 : 4);
+	nmiss++;
+}
+
+/* Pass 1, as a line arrives: note repeats and dictionary misses. */
+static void
+scanrow(size_t row, const char *line, size_t len)
+{
+	const char *f[NLOGCOLS];
+	size_t n[NLOGCOLS], klen, i;
+	int k, isnew;
+
+	split(line, len, f, n);
+	kreserve(32 + n[3]);
+	/* Repeats within the batch: same hash (any case) and time text. */
+	for (i = 0; i < 32; i++)
+		kbuf[i] = f[0][i] | 0x20;	/* hex digits to lower case */
+	memcpy(kbuf + 32, f[3], n[3]);
+	(void)hmap_get(seen, kbuf, 32 + n[3], 1, 0, &isnew);
+	rowdup[row] = !isnew;
+	if (!isnew)
+		return;
+	for (k = 1; k < ND; k++) {
+		if (!dictkey(k, f, n, &klen))
+			continue;
+		(void)hmap_get(dict[k], kbuf, klen, 1, -1, &isnew);
+		if (isnew)
+			addmiss(k, klen);
+	}
+}
+
+/* A cached id (pass 2: every non-NULL value has one). */
+static int64_t
+dictid(int k, const char **f, const size_t *n)
+{
+	size_t klen;
+	int64_t *v;
+
+	if (!dictkey(k, f, n, &klen))
+		return NOID;
+	v = hmap_get(dict[k], kbuf, klen, 0, 0, NULL);
+	return v ? *v : NOID;
+}
+
+/*
+ * Send data to the COPY in progress through obuf.  Returns 0, or -1 with
+ * e filled (the COPY is then ended).
+ */
+static int
+emit(const void *s, size_t n, char *e)
+{
+	char col[64];
+	unsigned long l;
+
+	if (olen + n > OBUFSIZE && olen > 0) {
+		if (pg_copy_put(conn, obuf, olen, e, PG_ERRLEN) == -1)
+			goto fail;
+		olen = 0;
+	}
+	if (n > OBUFSIZE) {
+		if (pg_copy_put(conn, s, n, e, PG_ERRLEN) == -1)
+			goto fail;
+		return 0;
+	}
+	memcpy(obuf + olen, s, n);
+	olen += n;
+	return 0;
+fail:
+	olen = 0;
+	(void)pg_copy_end(conn, NULL, &l, col, sizeof(col), e, PG_ERRLEN);
+	return -1;
+}
+
+static int
+emitid(int64_t id, char end, char *e)
+{
+	char num[32];
+	int l;
+
+	if (id == NOID)
+		l = snprintf(num, sizeof(num), "\\N%c", end);
+	else
+		l = snprintf(num, sizeof(num), "%lld%c", (long long)id, end);
+	return emit(num, l, e);
+}
+
+/* Finish the COPY in progress.  Returns 0, or -1 with e filled. */
+static int
+copydone(char *e)
+{
+	char col[64];
+	unsigned long l;
+
+	if (olen > 0 && pg_copy_put(conn, obuf, olen, e, PG_ERRLEN) == -1) {
+		olen = 0;
+		(void)pg_copy_end(conn, NULL, &l, col, sizeof(col), e,
+		    PG_ERRLEN);
+		return -1;
+	}
+	olen = 0;
+	return pg_copy_end(conn, NULL, &l, col, sizeof(col), e, PG_ERRLEN);
+}
+
+/* COPY buf[0..len) with sql.  Returns 0, or -1 with e filled. */
+static int
+copybuf(const char *sqlcopy, const char *buf, size_t len, char *e)
+{
+	if (pg_copy_begin(conn, sqlcopy, e, PG_ERRLEN) == -1)
+		return -1;
+	if (len > 0 && emit(buf, len, e) == -1)
+		return -1;
+	return copydone(e);
+}
+
+static size_t
+aggindex(struct hmap *m, const void *key, size_t len, size_t *nrows)
+{
+	int isnew;
+	int64_t *v = hmap_get(m, key, len, 1, 0, &isnew);
+
+	if (isnew)
+		*v = (*nrows)++;
+	return *v;
+}
+
+static void
+count(struct cnt *c, int dl, int64_t status, int64_t bytes)
+{
+	c->requests++;
+	c->downloads += dl;
+	c->full += dl && status == 200;
+	c->partial += dl && status == 206;
+	c->bytes += bytes;
+	c->errors += status >= 400;
+}
+
+/* Pass 2: a row's narrow logs line to the COPY, its counts to the sums. */
+static int
+sendrow(const char *line, size_t len, char *e)
+{
+	static const int tail[] = { 14, 15, -D_OPERATION, 10, 11, 6, 9, 16,
+	    18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28 };
+	const char *f[NLOGCOLS];
+	size_t n[NLOGCOLS], i, x;
+	int64_t id[ND], day, status, bytes, size;
+	struct dlkey dk;
+	char ek[64];
+	int k, dl, l;
+
+	split(line, len, f, n);
+	for (k = 1; k < ND; k++)
+		id[k] = dictid(k, f, n);
+	if (emit(f[0], n[0], e) == -1 || emit("\t", 1, e) == -1 ||
+	    emit(f[3], n[3], e) == -1 || emit("\t", 1, e) == -1 ||
+	    emit(f[12], n[12], e) == -1 || emit("\t", 1, e) == -1 ||
+	    emit(f[13], n[13], e) == -1 || emit("\t", 1, e) == -1 ||
+	    emitid(id[D_BUCKET], '\t', e) == -1 ||
+	    emitid(id[D_OBJECT], '\t', e) == -1 ||
+	    emitid(id[D_CLIENT], '\t', e) == -1 ||
+	    emitid(id[D_REQUESTER], '\t', e) == -1 ||
+	    emitid(id[D_UA], '\t', e) == -1)
+		return -1;
+	for (i = 0; i < sizeof(tail) / sizeof(tail[0]); i++) {
+		if (tail[i] < 0)
+			l = emitid(id[-tail[i]], '\t', e);
+		else
+			l = emit(f[tail[i]], n[tail[i]], e) == -1 ||
+			    emit(i + 1 < sizeof(tail) / sizeof(tail[0]) ?
+			    "\t" : "\n", 1, e) == -1 ? -1 : 0;
+		if (l == -1)
+			return -1;
+	}
+
+	day = timeday(f[3]);
+	status = numval(f[10], n[10]);
+	bytes = numval(f[12], n[12]);
+	if (bytes < 0)
+		bytes = 0;
+	dl = n[7] == 15 && memcmp(f[7], "REST.GET.OBJECT", 15) == 0 &&
+	    (status == 200 || status == 206);
+	count(&cday[aggindex(aday, &day, sizeof(day), &nday)], dl, status,
+	    bytes);
+	if (nday == capday) {
+		capday *= 2;
+		cday = xreallocarray(cday, capday, sizeof(*cday));
+		memset(cday + nday, 0, (capday - nday) * sizeof(*cday));
+	}
+	if (id[D_OBJECT] != NOID) {
+		int64_t ok[2] = { day, id[D_OBJECT] };
+
+		count(&cobj[aggindex(aobj, ok, sizeof(ok), &nobj)], dl, status,
+		    bytes);
+		if (nobj == capobj) {
+			capobj *= 2;
+			cobj = xreallocarray(cobj, capobj, sizeof(*cobj));
+			memset(cobj + nobj, 0, (capobj - nobj) * sizeof(*cobj));
+		}
+		if ((size = numval(f[13], n[13])) >= 0) {
+			int isnew;
+			int64_t *v = hmap_get(asize, &id[D_OBJECT],
+			    sizeof(id[D_OBJECT]), 1, size, &isnew);
+
+			if (size > *v)
+				*v = size;
+		}
+	}
+	if (dl) {
+		dk.day = day;
+		dk.object = id[D_OBJECT];
+		dk.client = id[D_CLIENT];
+		dk.requester = id[D_REQUESTER] == NOID ? 0 : id[D_REQUESTER];
+		x = aggindex(adl, &dk, sizeof(dk), &ndl);
+		cdl[x][0]++;
+		cdl[x][1] += bytes;
+		if (ndl == capdl) {
+			capdl *= 2;
+			cdl = xreallocarray(cdl, capdl, sizeof(*cdl));
+			memset(cdl + ndl, 0, (capdl - ndl) * sizeof(*cdl));
+		}
+	}
+	if (status >= 400 || !isnull(f[11], n[11])) {
+		int64_t *v;
+
+		/* day, operation, status, error code: pgload_err's text. */
+		kreserve(n[7] + n[11] + 64);
+		dayname(day, ek);
+		l = 10;
+		memcpy(kbuf, ek, l);
+		kbuf[l++] = '\t';
+		if (isnull(f[7], n[7]))
+			kbuf[l++] = '-';
+		else {
+			memcpy(kbuf + l, f[7], n[7]);
+			l += n[7];
+		}
+		l += snprintf(kbuf + l, 32, "\t%lld\t",
+		    (long long)(status < 0 ? 0 : status));
+		if (isnull(f[11], n[11]))
+			kbuf[l++] = '-';
+		else {
+			memcpy(kbuf + l, f[11], n[11]);
+			l += n[11];
+		}
+		v = hmap_get(aerr, kbuf, l, 1, 0, NULL);
+		(*v)++;
+	}
+	return 0;
+}
+
+/* COPY one aggregate hmap's rows, formatted by fmt.  0 or -1 (e). */
+static int
+copyagg(const char *sqlcopy, struct hmap *m,
+    int (*fmt)(char *, size_t, const void *, size_t, int64_t), char *e)
+{
+	char line[256];
+	const void *key;
+	int64_t *v;
+	size_t it = 0, klen;
+	int l;
+
+	if (hmap_count(m) == 0)
+		return 0;
+	if (pg_copy_begin(conn, sqlcopy, e, PG_ERRLEN) == -1)
+		return -1;
+	while (hmap_next(m, &it, &key, &klen, &v)) {
+		if (fmt == NULL) {	/* the key is the row's text */
+			if (emit(key, klen, e) == -1)
+				return -1;
+			l = snprintf(line, sizeof(line), "\t%lld\n",
+			    (long long)*v);
+		} else
+			l = fmt(line, sizeof(line), key, klen, *v);
+		if (emit(line, l, e) == -1)
+			return -1;
+	}
+	return copydone(e);
+}
+
+static int
+fmtid(char *b, int64_t id)
+{
+	if (id == NOID)
+		return sprintf(b, "\\N");
+	return sprintf(b, "%lld", (long long)id);
+}
+
+static int
+fmtcnt(char *b, size_t sz, const struct cnt *c)
+{
+	return snprintf(b, sz, "\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\n",
+	    (long long)c->requests, (long long)c->downloads,
+	    (long long)c->full, (long long)c->partial, (long long)c->bytes,
+	    (long long)c->errors);
+}
+
+static int
+fmtobj(char *b, size_t sz, const void *key, size_t klen, int64_t v)
+{
+	int64_t k[2];
+	int l;
+
+	(void)klen;
+	memcpy(k, key, sizeof(k));
+	dayname(k[0], b);
+	l = 10;
+	b[l++] = '\t';
+	l += fmtid(b + l, k[1]);
+	return l + fmtcnt(b + l, sz - l, &cobj[v]);
+}
+
+static int
+fmtday(char *b, size_t sz, const void *key, size_t klen, int64_t v)
+{
+	int64_t k;
+
+	(void)klen;
+	memcpy(&k, key, sizeof(k));
+	dayname(k, b);
+	return 10 + fmtcnt(b + 10, sz - 10, &cday[v]);
+}
+
+static int
+fmtdl(char *b, size_t sz, const void *key, size_t klen, int64_t v)
+{
+	struct dlkey k;
+	int l;
+
+	(void)klen;
+	memcpy(&k, key, sizeof(k));
+	dayname(k.day, b);
+	l = 10;
+	b[l++] = '\t';
+	l += fmtid(b + l, k.object);
+	b[l++] = '\t';
+	l += fmtid(b + l, k.client);
+	b[l++] = '\t';
+	l += fmtid(b + l, k.requester);
+	return l + snprintf(b + l, sz - l, "\t%lld\t%lld\n",
+	    (long long)cdl[v][0], (long long)cdl[v][1]);
+}
+
+static int
+fmtsize(char *b, size_t sz, const void *key, size_t klen, int64_t v)
+{
+	int64_t k;
+
+	(void)klen;
+	memcpy(&k, key, sizeof(k));
+	return snprintf(b, sz, "%lld\t%lld\n", (long long)k, (long long)v);
+}
+
+/* The months of the batch's rows as a date[] literal, into kbuf. */
+static void
+monthlist(void)
+{
+	struct hmap *m = hmap_new();
+	const char *line;
+	size_t i, len, l = 0;
+	int isnew;
+
+	kreserve(16);
+	kbuf[l++] = '{';
+	for (i = 0; i < nbatch; i++) {
+		if (rowdup[i])
+			continue;
+		line = bbuf + rowoff[i];
+		/* The day decides the month (23:59:60 on the 31st). */
+		{
+			char d[11];
+			const char *f[NLOGCOLS];
+			size_t n[NLOGCOLS];
+
+			len = rowoff[i + 1] - rowoff[i] - 1;
+			split(line, len, f, n);
+			dayname(timeday(f[3]), d);
+			(void)hmap_get(m, d, 7, 1, 0, &isnew);
+			if (!isnew)
+				continue;
+			kreserve(l + 16);
+			if (l > 1)
+				kbuf[l++] = ',';
+			memcpy(kbuf + l, d, 7);
+			l += 7;
+			memcpy(kbuf + l, "-01", 3);
+			l += 3;
+		}
+	}
+	kbuf[l++] = '}';
+	kbuf[l] = '\0';
+	hmap_free(m);
+}
+
+/*
+ * The fast way: ids for the batch's new dictionary values, the narrow
+ * rows by plain COPY into logs, the sums into the rollups.  Returns 0, or
+ * -1 with e filled (the transaction is then in error: roll back to the
+ * savepoint).
+ */
+static int
+fastbatch(unsigned long long *nnew, char *e)
+{
+	const char *params[1];
+	PGresult *r;
+	size_t i, klen;
+	int64_t *v;
+	long ord;
+	int j;
+
+	monthlist();
+	params[0] = kbuf;
+	if ((r = pg_query(conn, "SELECT pgload_begin($1::date[])", 1, params,
+	    e, PG_ERRLEN)) == NULL)
+		return -1;
+	PQclear(r);
+	if (nmiss > 0) {
+		if (copybuf("COPY pgload_miss FROM STDIN", mbuf, mlen, e) == -1)
+			return -1;
+		if ((r = pg_query(conn, "SELECT ord, id FROM pgload_dict()", 0,
+		    NULL, e, PG_ERRLEN)) == NULL)
+			return -1;
+		for (j = 0; j < PQntuples(r); j++) {
+			ord = strtol(PQgetvalue(r, j, 0), NULL, 10);
+			if (ord < 0 || (size_t)ord >= nmiss)
+				continue;
+			memcpy(&klen, mkeys + mkey[ord], sizeof(klen));
+			v = hmap_get(dict[mkind[ord]], mkeys + mkey[ord] +
+			    sizeof(klen), klen, 0, 0, NULL);
+			if (v != NULL)
+				*v = strtoll(PQgetvalue(r, j, 1), NULL, 10);
+		}
+		PQclear(r);
+	}
+
+	if (pg_copy_begin(conn, "COPY logs (line_hash, time, bytes_sent, "
+	    "object_size, bucket_id, object_id, client_id, requester_id, "
+	    "user_agent_id, total_time, turnaround_time, operation_id, "
+	    "http_status, error_code, request_id, request_uri, referer, "
+	    "version_id, host_id, signature_version, cipher_suite, auth_type, "
+	    "host_header, tls_version, access_point_arn, acl_required, "
+	    "source_region, extra) FROM STDIN", e, PG_ERRLEN) == -1)
+		return -1;
+	*nnew = 0;
+	for (i = 0; i < nbatch; i++) {
+		if (rowdup[i])
+			continue;
+		if (sendrow(bbuf + rowoff[i], rowoff[i + 1] - rowoff[i] - 1,
+		    e) == -1)
+			return -1;
+		++*nnew;
+	}
+	if (copydone(e) == -1)
+		return -1;
+
+	if (copyagg("COPY pgload_obj FROM STDIN", aobj, fmtobj, e) == -1 ||
+	    copyagg("COPY pgload_day FROM STDIN", aday, fmtday, e) == -1 ||
+	    copyagg("COPY pgload_dl FROM STDIN", adl, fmtdl, e) == -1 ||
+	    copyagg("COPY pgload_err FROM STDIN", aerr, NULL, e) == -1 ||
+	    copyagg("COPY pgload_osize FROM STDIN", asize, fmtsize, e) == -1)
+		return -1;
+	if ((r = pg_query(conn, "SELECT pgload_rollup()", 0, NULL, e,
+	    PG_ERRLEN)) == NULL)
+		return -1;
+	PQclear(r);
+	return 0;
+}
+
+/* The slow way: the whole batch through pgload_merge(). */
+static void
+slowbatch(void)
+{
+	char e[PG_ERRLEN], col[64];
+	unsigned long l;
+	PGresult *r;
+	size_t off, n;
+
+	if (pg_copy_begin(conn, "COPY pgload_staging FROM STDIN", e,
+	    sizeof(e)) == -1)
+		dbdie(e);
+	for (off = 0; off < blen; off += n) {
+		n = blen - off > OBUFSIZE ? OBUFSIZE : blen - off;
+		if (pg_copy_put(conn, bbuf + off, n, e, sizeof(e)) == -1) {
+			(void)pg_copy_end(conn, NULL, &l, col, sizeof(col), e,
+			    sizeof(e));
+			copyfail(e, l, col);
+		}
+	}
+	if (pg_copy_end(conn, NULL, &l, col, sizeof(col), e, sizeof(e)) == -1)
+		copyfail(e, l, col);
+	if ((r = pg_query(conn, "SELECT pgload_merge()", 0, NULL, e,
+	    sizeof(e))) == NULL)
+		dbdie(e);
+	if (PQntuples(r) == 1)
+		nloaded += strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+	PQclear(r);
+}
+
+/* Empty the per-batch state. */
+static void
+resetbatch(void)
+{
+	int k;
+
+	nbatch = 0;
+	blen = 0;
+	nmiss = mlen = mkeyslen = 0;
+	hmap_clear(seen);
+	hmap_clear(aobj);
+	hmap_clear(aday);
+	hmap_clear(adl);
+	hmap_clear(aerr);
+	hmap_clear(asize);
+	nobj = nday = ndl = 0;
+	memset(cobj, 0, capobj * sizeof(*cobj));
+	memset(cday, 0, capday * sizeof(*cday));
+	memset(cdl, 0, capdl * sizeof(*cdl));
+	/* Bounded caches: start afresh, between batches, when too big. */
+	for (k = 1; k < ND; k++)
+		if (hmap_count(dict[k]) > DICTMAX)
+			hmap_clear(dict[k]);
+}
+
+static void
+endlogbatch(void)
+{
+	char e[PG_ERRLEN];
+	unsigned long long nnew;
+	double t;
+	int k;
+
+	if (nbatch == 0)
+		return;
+	rowoff[nbatch] = blen;
+	sql("BEGIN; SAVEPOINT fast");
+	if (fastbatch(&nnew, e) == 0)
+		nloaded += nnew;
+	else {
+		if (PQstatus(conn) != CONNECTION_OK)
+			dbdie(e);
+		if (vflag)
+			fprintf(stderr, "pgload: stdin:%llu-%llu: %s: "
+			    "merging instead\n", linemap[0],
+			    linemap[nbatch - 1], e);
+		/* Ids learnt in the rolled back part may be gone. */
+		sql("ROLLBACK TO SAVEPOINT fast");
+		for (k = 1; k < ND; k++)
+			hmap_clear(dict[k]);
+		olen = 0;
+		slowbatch();
+		nslow++;
+	}
+	sql("COMMIT");
+	if (vflag) {
+		t = elapsed();
+		fprintf(stderr, "pgload: %llu rows, %llu new, %.0f rows/s\n",
+		    nread, nloaded, t > 0 ? nread / t : 0.0);
+	}
+	resetbatch();
+}
+
+static void
+addlogline(const char *line, size_t len, unsigned long long lineno)
+{
+	rowoff[nbatch] = blen;
+	bput(&bbuf, &blen, &bsize, line, len);
+	bput(&bbuf, &blen, &bsize, "\n", 1);
+	scanrow(nbatch, line, len);
+	linemap[nbatch++] = lineno;
+	nread++;
+	if ((long long)nbatch == batchrows)
+		endlogbatch();
+}
 
 static void
 setuplogs(void)
 {
+	int k;
+
 	ncols = NLOGCOLS;
 	colnames = (char **)logcols;
-	copysql = xstrdup("COPY pgload_staging FROM STDIN");
-	mergesql = xstrdup("SELECT pgload_merge()");
-	sql("SELECT pgload_prepare()");
+	sql("SELECT pgload_prepare(), pgload_fast_prepare()");
+	for (k = 1; k < ND; k++)
+		dict[k] = hmap_new();
+	seen = hmap_new();
+	aobj = hmap_new();
+	aday = hmap_new();
+	adl = hmap_new();
+	aerr = hmap_new();
+	asize = hmap_new();
+	capobj = capday = capdl = 1024;
+	cobj = xcalloc(capobj, sizeof(*cobj));
+	cday = xcalloc(capday, sizeof(*cday));
+	cdl = xcalloc(capdl, sizeof(*cdl));
+	rowoff = xreallocarray(NULL, batchrows + 1, sizeof(*rowoff));
+	rowdup = xmalloc(batchrows);
 }
+
+static void
+freelogs(void)
+{
+	int k;
+
+	for (k = 1; k < ND; k++)
+		hmap_free(dict[k]);
+	hmap_free(seen);
+	hmap_free(aobj);
+	hmap_free(aday);
+	hmap_free(adl);
+	hmap_free(aerr);
+	hmap_free(asize);
+	free(cobj);
+	free(cday);
+	free(cdl);
+	free(rowoff);
+	free(rowdup);
+	free(bbuf);
+	free(mbuf);
+	free(mkind);
+	free(mkey);
+	free(mkeys);
+	free(kbuf);
+}
+
+/* ---- setting up ------------------------------------------------------ */
 
 static char *
 catval(char *s, const char *t)
@@ -645,16 +1478,22 @@ main(int argc, char *argv[])
 			setaside(line, len, lineno, col, why);
 			continue;
 		}
-		addline(line, len, lineno);
+		if (logsmode)
+			addlogline(line, len, lineno);
+		else
+			addline(line, len, lineno);
 	}
 	if (lio_error(lio))
 		err(1, "stdin");
-	if (incopy)
+	if (logsmode)
+		endlogbatch();
+	else if (incopy)
 		endbatch();
 	lio_free(lio);
 	if (vflag)
 		fprintf(stderr, "pgload: %llu rows, %llu new, %llu set aside, "
-		    "%.1f s\n", nread, nloaded, nbad, elapsed());
+		    "%.1f s, %llu batch%s merged the slow way\n", nread, nloaded,
+		    nbad, elapsed(), nslow, nslow == 1 ? "" : "es");
 	PQfinish(conn);
 	if (kfp && fclose(kfp) == EOF)
 		err(1, "%s", kfile);
@@ -662,7 +1501,9 @@ main(int argc, char *argv[])
 	free(linemap);
 	free(copysql);
 	free(mergesql);
-	if (!logsmode) {
+	if (logsmode)
+		freelogs();
+	else {
 		for (col = 0; col < ncols; col++)
 			free(colnames[col]);
 		free(colnames);
