@@ -43,7 +43,12 @@ trap '"$ROOT/tests/harness/down" "$H/srv"; rm -rf "$H"' EXIT
 # tree during the long load.
 mkdir "$H/bin"
 cp cmd/report/report cmd/pgload/pgload "$H/bin/"
-"$ROOT/tests/harness/up" "$H/srv"
+# (RGW's start is occasionally flaky on a loaded machine: try thrice.)
+for try in 1 2 3; do
+	"$ROOT/tests/harness/up" "$H/srv" 2>"$H/up.log" && break
+	[ "$try" -lt 3 ] || { cat "$H/up.log" >&2; exit 1; }
+	rm -rf "$H/srv"
+done
 # shellcheck disable=SC1091
 . "$H/srv/env"
 PATH=$H/bin:$PATH

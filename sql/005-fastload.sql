@@ -143,14 +143,17 @@ END
 $$;
 
 -- pgload_rollup(): add the batch's aggregates to the rollups, each upsert
--- in primary key order (as pgload_merge() does; the sums are grouped
--- again because two COPY spellings of one value are two pgload keys).
--- The hll columns are built from pgload_dl, one row per distinct
+-- in primary key order (as pgload_merge() does).  pgload_obj, pgload_day
+-- and pgload_dl hold one row per key (pgload adds up by id); pgload_err
+-- is grouped again, since two COPY spellings of one text are two pgload
+-- keys.  The hll columns are built from pgload_dl, one row per distinct
 -- (day, object, client, requester) downloaded: a HyperLogLog of a set is
 -- the same however often each member is added, so they equal those
--- pgload_merge() builds from every row.
+-- pgload_merge() builds from every row.  Hash aggregation is off: with
+-- one hll state per group in memory it spills to disk, while sorted
+-- groups need one state at a time.
 CREATE OR REPLACE FUNCTION pgload_rollup() RETURNS void
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_hashagg = off AS $$
 BEGIN
 	UPDATE objects o SET size = s.size
 	FROM (SELECT object_id, max(size) AS size FROM pgload_osize
@@ -162,12 +165,7 @@ BEGIN
 	SELECT a.day, a.object_id, a.requests, a.downloads, a.full_downloads,
 	    a.partial_downloads, a.bytes_sent, a.errors,
 	    coalesce(h.downloaders, hll_empty())
-	FROM (SELECT day, object_id, sum(requests) AS requests,
-		sum(downloads) AS downloads,
-		sum(full_downloads) AS full_downloads,
-		sum(partial_downloads) AS partial_downloads,
-		sum(bytes_sent) AS bytes_sent, sum(errors) AS errors
-	    FROM pgload_obj GROUP BY 1, 2) a
+	FROM pgload_obj a
 	LEFT JOIN (SELECT day, object_id,
 		hll_add_agg(hll_hash_integer(client_id)) AS downloaders
 	    FROM pgload_dl
@@ -186,11 +184,10 @@ BEGIN
 	-- An upsert, so that the triggers of 021-report-pairs.sql fire.
 	INSERT INTO daily_object_client AS d (day, object_id, client_id,
 	    requester_id, downloads, bytes_sent)
-	SELECT day, object_id, client_id, requester_id, sum(downloads),
-	    sum(bytes_sent)
+	SELECT day, object_id, client_id, requester_id, downloads, bytes_sent
 	FROM pgload_dl
 	WHERE object_id IS NOT NULL AND client_id IS NOT NULL
-	GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
+	ORDER BY 1, 2, 3, 4
 	ON CONFLICT (day, object_id, client_id, requester_id) DO UPDATE SET
 	    downloads = d.downloads + excluded.downloads,
 	    bytes_sent = d.bytes_sent + excluded.bytes_sent;
@@ -231,12 +228,7 @@ BEGIN
 	    coalesce(h.objects, hll_empty()),
 	    coalesce(h.requesters, hll_empty()),
 	    coalesce(h.object_downloaders, hll_empty())
-	FROM (SELECT day, sum(requests) AS requests,
-		sum(downloads) AS downloads,
-		sum(full_downloads) AS full_downloads,
-		sum(partial_downloads) AS partial_downloads,
-		sum(bytes_sent) AS bytes_sent, sum(errors) AS errors
-	    FROM pgload_day GROUP BY 1) a
+	FROM pgload_day a
 	LEFT JOIN (SELECT day,
 		hll_add_agg(hll_hash_integer(client_id))
 		    FILTER (WHERE client_id IS NOT NULL) AS downloaders,

@@ -160,6 +160,56 @@ check_rollups() {
 	check_rollups
 }
 
+@test "pgload: a batch with lines loaded before is merged the slow way, each line once" {
+	f=$(gen 3000 12)
+	head -1000 "$f" >"$T/first.tsv"
+	sed -n 501,3000p "$f" >"$T/second.tsv"
+	run -0 --separate-stderr pgload -v -b 500 <"$T/first.tsv"
+	[[ $stderr == *"pgload: 1000 rows, 1000 new, 0 set aside, "*", 0 batches merged the slow way" ]]
+	# Batch 501-1000 was loaded already: the plain COPY into logs fails,
+	# pgload rolls back to its savepoint and merges; the rest is new.
+	run -0 --separate-stderr pgload -v -b 500 <"$T/second.tsv"
+	[ "$output" = "" ]
+	[[ $stderr == *"pgload: stdin:1-500: duplicate key value violates unique constraint"*": merging instead"* ]]
+	[[ $stderr == *"pgload: 2500 rows, 2000 new, 0 set aside, "*", 1 batch merged the slow way" ]]
+	[ "$(grep -c 'merging instead' <<<"$stderr")" -eq 1 ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq "$(sort -u "$f" | wc -l)" ]
+	check_rollups
+	# A batch half old, half new: the new half is loaded by the merge.
+	head -2000 "$T/second.tsv" | tail -1200 >"$T/half.tsv"
+	gen 600 13 >/dev/null
+	cat "$T/rows-600-13.tsv" >>"$T/half.tsv"
+	run -0 --separate-stderr pgload -v -b 5000 <"$T/half.tsv"
+	[[ $stderr == *"pgload: 1800 rows, 600 new, 0 set aside, "*", 1 batch merged the slow way" ]]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq "$(cat "$f" "$T/rows-600-13.tsv" | sort -u | wc -l)" ]
+	check_rollups
+}
+
+@test "pgload: dictionary ids cached across batches and concurrent loaders are right" {
+	"$ROOT/bench/genlogs.py" -n 4000 -s 14 --clients 50 --keys 40 | logparse >"$T/all.tsv"
+	head -2500 "$T/all.tsv" >"$T/x"
+	tail -2500 "$T/all.tsv" >"$T/y"
+	pgload -b 300 <"$T/x" 2>"$T/ex" & p1=$!
+	pgload -b 170 <"$T/y" 2>"$T/ey" & p2=$!
+	pgload -b 1100 <"$T/all.tsv" 2>"$T/ez" & p3=$!
+	wait $p1
+	wait $p2
+	wait $p3
+	[ ! -s "$T/ex" ] && [ ! -s "$T/ey" ] && [ ! -s "$T/ez" ]
+	# Each value once in its dictionary, and every line reads back as it
+	# was written: the ids each loader cached are those of the values.
+	[ "$(q 'SELECT count(*) - count(DISTINCT ip) FROM clients')" -eq 0 ]
+	[ "$(q 'SELECT count(*) - count(DISTINCT (bucket, key)) FROM objects')" -eq 0 ]
+	[ "$(q 'SELECT count(*) - count(DISTINCT requester) FROM requesters')" -eq 0 ]
+	[ "$(q 'SELECT count(*) - count(DISTINCT operation) FROM operations')" -eq 0 ]
+	[ "$(q 'SELECT count(*) - count(DISTINCT hash) FROM user_agents')" -eq 0 ]
+	q "\\copy (SELECT replace(line_hash::text, '-', ''), bucket_owner, bucket, to_char(time AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), host(remote_ip), requester, request_id, operation, key, request_uri, http_status, error_code, bytes_sent, object_size, total_time, turnaround_time, referer, user_agent, version_id, host_id, signature_version, cipher_suite, auth_type, host_header, tls_version, access_point_arn, acl_required, source_region, extra FROM logs_text) TO '$T/back.tsv'"
+	diff <(sort -u "$T/all.tsv") <(sort "$T/back.tsv")
+	# Object sizes are the largest object_size seen for the key.
+	[ "$(q 'SELECT count(*) FROM objects o WHERE size IS DISTINCT FROM (SELECT max(object_size) FROM logs l WHERE l.object_id = o.object_id)')" -eq 0 ]
+	check_rollups
+}
+
 @test "pgload: rollups equal counts from logs across many small batches and months" {
 	"$ROOT/bench/genlogs.py" -n 6000 -s 5 --days 50 --start 2024-01-20 --clients 40 --keys 30 |
 	    logparse >"$T/a.tsv"
@@ -250,24 +300,28 @@ pgload: stdin:22: 2 fields, not 29: set aside" ]
 @test "pgload: the server going away mid-load is a clear error, exit 1" {
 	f=$(gen 300 8)
 	mkfifo "$T/fifo"
-	PGAPPNAME=pgload-gone pgload -b 1000 <"$T/fifo" 2>"$T/err" 3>&- &
+	PGAPPNAME=pgload-gone pgload -b 100 <"$T/fifo" 2>"$T/err" 3>&- &
 	BG=$!
 	exec 4>"$T/fifo"
-	head -100 "$f" >&4
-	# Wait until pgload is inside its COPY, then end its backend.
+	head -150 "$f" >&4
+	# A batch is sent when complete: wait until the first one is in,
+	# end pgload's backend while it reads the second, then let it go on.
 	for _ in $(seq 300); do
-		[ "$(q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgload-gone' AND query LIKE 'COPY%'")" = t ] && break
+		[ "$(q 'SELECT count(*) FROM logs')" -ge 100 ] && break
 		sleep 0.1
 	done
-	tail -n +101 "$f" >&4
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 100 ]
+	[ "$(q "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'pgload-gone'")" = t ]
+	tail -n +151 "$f" >&4
 	exec 4>&-
 	st=0
 	wait "$BG" || st=$?
 	BG=
 	[ "$st" -eq 1 ]
-	grep -q '^pgload: stdin:1-[0-9]*: batch not loaded: .*terminat' "$T/err" ||
-	    grep -q '^pgload: .*server closed the connection' "$T/err" || { cat "$T/err"; return 1; }
-	[ "$(q 'SELECT count(*) FROM logs')" -eq 0 ]
+	grep -Eq '^pgload: stdin:101-200: batch not loaded: .*(terminat|server closed the connection)' "$T/err" || { cat "$T/err"; return 1; }
+	[ "$(wc -l <"$T/err")" -eq 1 ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 100 ]
+	[ "$(q 'SELECT sum(requests) FROM daily_total')" -eq 100 ]
 }
 
 @test "pgload: concurrent loaders apply migrations once and store each line once" {

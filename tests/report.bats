@@ -100,6 +100,24 @@ summary() {
 	[ "$(awk -F'\t' 'NR > 1 && length($1) == 7 { s += $2 } END { print s }' "$T/site/periods.tsv")" = 9 ]
 }
 
+@test "report: report_pairs follows daily_object_client through pgload batches" {
+	newdb report
+	# One line per batch: the second download of a (day, file, client)
+	# updates its daily row, which the trigger must add, not replace.
+	logparse "$F/site.log" | pgload -b 1
+	"$ROOT/bench/genlogs.py" -n 3000 -s 5 --keys 50 --clients 40 | logparse | pgload -b 700
+	diffq="SELECT object_id, client_id, requester_id, sum(downloads), sum(bytes_sent)
+	    FROM daily_object_client GROUP BY 1, 2, 3"
+	pairs="SELECT object_id, client_id, requester_id, downloads, bytes_sent FROM report_pairs"
+	[ "$(q "SELECT count(*) FROM ($diffq EXCEPT $pairs) x")" -eq 0 ]
+	[ "$(q "SELECT count(*) FROM ($pairs EXCEPT $diffq) x")" -eq 0 ]
+	[ "$(q "SELECT sum(downloads) FROM report_pairs")" -eq "$(q "SELECT sum(downloads) FROM daily_object_client")" ]
+	[ "$(q "SELECT max(downloads) FROM report_pairs")" -gt 1 ]
+	# Deleting daily rows takes them out too.
+	q "DELETE FROM daily_object_client WHERE day = '2024-01-05'" >/dev/null
+	[ "$(q "SELECT count(*) FROM ($pairs EXCEPT $diffq) x")" -eq 0 ]
+}
+
 @test "report: strings from log lines are escaped everywhere" {
 	load_fixture
 	run -0 --separate-stderr report -o "$T/site"

@@ -107,6 +107,19 @@ utf8ok(const unsigned char *s, size_t n)
 	uint32_t cp;
 
 	while (i < n) {
+		/* Mostly ASCII: 8 bytes at a time while none is >= 0x80 or 0. */
+		while (i + 8 <= n) {
+			uint64_t w;
+
+			memcpy(&w, s + i, 8);
+			if ((w & 0x8080808080808080ULL) != 0 ||
+			    ((w - 0x0101010101010101ULL) & ~w &
+			    0x8080808080808080ULL) != 0)
+				break;
+			i += 8;
+		}
+		if (i == n)
+			break;
 		c = s[i];
 		if (c < 0x80) {
 			if (c == 0)
@@ -266,50 +279,71 @@ checkfield(size_t col, const char *f, size_t n)
 }
 
 /*
- * Whether line is one row of ncols COPY text fields (a backslash escapes
- * the next byte, so "\<tab>" is data), each well-formed for its column in
- * logs mode.  On failure *colp is the 0-based column (ncols when the
- * count is wrong) and the reason is returned.
+ * The fields of line in COPY text (a tab ends a field unless a backslash
+ * escapes it, so "\<tab>" is data): the first max of them in f[] and n[];
+ * returns how many there are.  memchr finds the tabs: a tab is data only
+ * after an odd run of backslashes, which is rare.
+ */
+static size_t
+fields(const char *line, size_t len, const char **f, size_t *n, size_t max)
+{
+	const char *s = line, *end = line + len, *t, *b;
+	size_t k = 0;
+
+	for (;;) {
+		for (t = s; (t = memchr(t, '\t', end - t)) != NULL; t++) {
+			for (b = t; b > s && b[-1] == '\\'; b--)
+				;
+			if ((t - b) % 2 == 0)
+				break;
+		}
+		if (t == NULL)
+			t = end;
+		if (k < max) {
+			f[k] = s;
+			n[k] = t - s;
+		}
+		k++;
+		if (t == end)
+			return k;
+		s = t + 1;
+	}
+}
+
+/*
+ * Whether line is one row of ncols COPY text fields, each well-formed for
+ * its column in logs mode, where f[] and n[] (NLOGCOLS) get the fields.
+ * On failure *colp is the 0-based column (ncols when the count is wrong)
+ * and the reason is returned.
  */
 static const char *
-checkline(const char *line, size_t len, size_t *colp)
+checkline(const char *line, size_t len, size_t *colp, const char **f,
+    size_t *n)
 {
 	static char why[64];
-	const char *f = line, *w;
-	size_t i, col = 0;
+	const char *w;
+	size_t i, col;
 
 	*colp = ncols;
 	if (!utf8ok((const unsigned char *)line, len))
 		return "not valid UTF-8 (or a NUL byte)";
+	for (i = len; i > 0 && line[i - 1] == '\\'; i--)
+		;
+	if ((len - i) % 2 == 1)
+		return "ends in a lone backslash";
 	/* Count first: a short line is reported as such, not as a bad value. */
-	for (i = 0; i < len; i++) {
-		if (line[i] == '\\') {
-			if (++i == len)
-				return "ends in a lone backslash";
-		} else if (line[i] == '\t')
-			col++;
-	}
-	if (col + 1 != ncols) {
-		snprintf(why, sizeof(why), "%zu fields, not %zu", col + 1,
-		    ncols);
+	col = fields(line, len, f, n, logsmode ? NLOGCOLS : 0);
+	if (col != ncols) {
+		snprintf(why, sizeof(why), "%zu fields, not %zu", col, ncols);
 		return why;
 	}
 	if (!logsmode)
 		return NULL;
-	for (col = 0, i = 0; i <= len; i++) {
-		if (i < len && line[i] == '\\') {
-			i++;
-			continue;
-		}
-		if (i < len && line[i] != '\t')
-			continue;
-		if ((w = checkfield(col, f, line + i - f)) != NULL) {
+	for (col = 0; col < ncols; col++)
+		if ((w = checkfield(col, f[col], n[col])) != NULL) {
 			*colp = col;
 			return w;
 		}
-		col++;
-		f = line + i + 1;
-	}
 	return NULL;
 }
 
@@ -441,6 +475,7 @@ static size_t	*rowoff;		/* batch row -> offset in bbuf */
 static unsigned char *rowdup;		/* batch row is a repeat in batch */
 static struct hmap *dict[ND];		/* COPY text of a value -> its id */
 static struct hmap *seen;		/* the batch's hash and time */
+static struct hmap *months;		/* the batch's "YYYY-MM" */
 static char	*mbuf;			/* the batch's pgload_miss rows */
 static size_t	 mlen, msize;
 static int	*mkind;			/* pgload_miss ord -> kind */
@@ -483,26 +518,6 @@ kreserve(size_t n)
 		kbufsize = n * 2;
 		kbuf = xrealloc(kbuf, kbufsize);
 	}
-}
-
-/* The fields of a valid line: f[i] and n[i] bytes, in place. */
-static void
-split(const char *line, size_t len, const char **f, size_t *n)
-{
-	size_t i, col = 0;
-	const char *s = line;
-
-	for (i = 0; i < len; i++) {
-		if (line[i] == '\\')
-			i++;
-		else if (line[i] == '\t') {
-			f[col] = s;
-			n[col++] = line + i - s;
-			s = line + i + 1;
-		}
-	}
-	f[col] = s;
-	n[col] = line + len - s;
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
@@ -645,13 +660,11 @@ addmiss(int k, size_t klen)
 
 /* Pass 1, as a line arrives: note repeats and dictionary misses. */
 static void
-scanrow(size_t row, const char *line, size_t len)
+scanrow(size_t row, const char **f, const size_t *n)
 {
-	const char *f[NLOGCOLS];
-	size_t n[NLOGCOLS], klen, i;
+	size_t klen, i;
 	int k, isnew;
 
-	split(line, len, f, n);
 	kreserve(32 + n[3]);
 	/* Repeats within the batch: same hash (any case) and time text. */
 	for (i = 0; i < 32; i++)
@@ -661,6 +674,9 @@ scanrow(size_t row, const char *line, size_t len)
 	rowdup[row] = !isnew;
 	if (!isnew)
 		return;
+	/* The month's partition ("YYYY-MM"), from the day (23:59:60). */
+	dayname(timeday(f[3]), kbuf);
+	(void)hmap_get(months, kbuf, 7, 1, 0, NULL);
 	for (k = 1; k < ND; k++) {
 		if (!dictkey(k, f, n, &klen))
 			continue;
@@ -788,7 +804,7 @@ sendrow(const char *line, size_t len, char *e)
 	char ek[64];
 	int k, dl, l;
 
-	split(line, len, f, n);
+	(void)fields(line, len, f, n, NLOGCOLS);
 	for (k = 1; k < ND; k++)
 		id[k] = dictid(k, f, n);
 	if (emit(f[0], n[0], e) == -1 || emit("\t", 1, e) == -1 ||
@@ -994,41 +1010,21 @@ fmtsize(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 static void
 monthlist(void)
 {
-	struct hmap *m = hmap_new();
-	const char *line;
-	size_t i, len, l = 0;
-	int isnew;
+	const void *key;
+	int64_t *v;
+	size_t it = 0, klen, l = 0;
 
-	kreserve(16);
+	kreserve(16 * hmap_count(months) + 3);
 	kbuf[l++] = '{';
-	for (i = 0; i < nbatch; i++) {
-		if (rowdup[i])
-			continue;
-		line = bbuf + rowoff[i];
-		/* The day decides the month (23:59:60 on the 31st). */
-		{
-			char d[11];
-			const char *f[NLOGCOLS];
-			size_t n[NLOGCOLS];
-
-			len = rowoff[i + 1] - rowoff[i] - 1;
-			split(line, len, f, n);
-			dayname(timeday(f[3]), d);
-			(void)hmap_get(m, d, 7, 1, 0, &isnew);
-			if (!isnew)
-				continue;
-			kreserve(l + 16);
-			if (l > 1)
-				kbuf[l++] = ',';
-			memcpy(kbuf + l, d, 7);
-			l += 7;
-			memcpy(kbuf + l, "-01", 3);
-			l += 3;
-		}
+	while (hmap_next(months, &it, &key, &klen, &v)) {
+		if (l > 1)
+			kbuf[l++] = ',';
+		memcpy(kbuf + l, key, 7);
+		memcpy(kbuf + l + 7, "-01", 3);
+		l += 10;
 	}
 	kbuf[l++] = '}';
 	kbuf[l] = '\0';
-	hmap_free(m);
 }
 
 /*
@@ -1091,7 +1087,6 @@ fastbatch(unsigned long long *nnew, char *e)
 	}
 	if (copydone(e) == -1)
 		return -1;
-
 	if (copyagg("COPY pgload_obj FROM STDIN", aobj, fmtobj, e) == -1 ||
 	    copyagg("COPY pgload_day FROM STDIN", aday, fmtday, e) == -1 ||
 	    copyagg("COPY pgload_dl FROM STDIN", adl, fmtdl, e) == -1 ||
@@ -1145,6 +1140,7 @@ resetbatch(void)
 	blen = 0;
 	nmiss = mlen = mkeyslen = 0;
 	hmap_clear(seen);
+	hmap_clear(months);
 	hmap_clear(aobj);
 	hmap_clear(aday);
 	hmap_clear(adl);
@@ -1199,12 +1195,13 @@ endlogbatch(void)
 }
 
 static void
-addlogline(const char *line, size_t len, unsigned long long lineno)
+addlogline(const char *line, size_t len, unsigned long long lineno,
+    const char **f, const size_t *n)
 {
 	rowoff[nbatch] = blen;
 	bput(&bbuf, &blen, &bsize, line, len);
 	bput(&bbuf, &blen, &bsize, "\n", 1);
-	scanrow(nbatch, line, len);
+	scanrow(nbatch, f, n);
 	linemap[nbatch++] = lineno;
 	nread++;
 	if ((long long)nbatch == batchrows)
@@ -1222,6 +1219,7 @@ setuplogs(void)
 	for (k = 1; k < ND; k++)
 		dict[k] = hmap_new();
 	seen = hmap_new();
+	months = hmap_new();
 	aobj = hmap_new();
 	aday = hmap_new();
 	adl = hmap_new();
@@ -1243,6 +1241,7 @@ freelogs(void)
 	for (k = 1; k < ND; k++)
 		hmap_free(dict[k]);
 	hmap_free(seen);
+	hmap_free(months);
 	hmap_free(aobj);
 	hmap_free(aday);
 	hmap_free(adl);
@@ -1411,11 +1410,11 @@ setaside(const char *line, size_t len, unsigned long long lineno,
 int
 main(int argc, char *argv[])
 {
-	const char *conninfo = NULL, *table = "logs", *why;
+	const char *conninfo = NULL, *table = "logs", *why, *f[NLOGCOLS];
 	char e[PG_ERRLEN];
 	struct lineio *lio;
 	unsigned long long lineno;
-	size_t len, col;
+	size_t len, col, fn[NLOGCOLS];
 	char *line;
 	int ch, n;
 
@@ -1474,12 +1473,12 @@ main(int argc, char *argv[])
 	lio = lio_open(0);
 	while ((line = lio_next(lio, &len)) != NULL) {
 		lineno = lio_lineno(lio);
-		if ((why = checkline(line, len, &col)) != NULL) {
+		if ((why = checkline(line, len, &col, f, fn)) != NULL) {
 			setaside(line, len, lineno, col, why);
 			continue;
 		}
 		if (logsmode)
-			addlogline(line, len, lineno);
+			addlogline(line, len, lineno, f, fn);
 		else
 			addline(line, len, lineno);
 	}

@@ -79,7 +79,7 @@ struct pair {
 struct group {
 	const char *name;
 	char	 page[80];
-	const char *title, *extra;	/* from the ENCODE tables */
+	const char *title, *extra, *assay;	/* from the ENCODE tables */
 	size_t	*objs, nobj;
 	long long dl, bytes;
 	double	 clients;	/* hll estimate */
@@ -1132,6 +1132,7 @@ buildgroups(size_t field, struct meta *m, size_t nm, size_t *np)
 		if ((mm = findmeta(m, nm, q->name)) != NULL) {
 			q->title = mm->title;
 			q->extra = mm->extra;
+			q->assay = mm->assay;
 		}
 		q->objs = xcalloc(j - i, sizeof(*q->objs));
 		for (x = i; x < j; x++) {
@@ -1828,7 +1829,24 @@ grouppages(const char *dir, const char *what, const char *kind,
 	for (i = 0; i < ng; i++) {
 		struct group *q = &g[i];
 
-		begin(q->name, q->title ? q->title : what, 1);
+		{
+			/* "Experiment: TF ChIP-seq, K562, ARID3A" */
+			struct html_buf sub = { 0 };
+
+			html_puts(&sub, what);
+			if (q->assay != NULL || q->title != NULL) {
+				html_puts(&sub, ": ");
+				if (q->assay != NULL)
+					html_printf(&sub, "%s%s", q->assay,
+					    q->title ? ", " : "");
+				if (q->title != NULL)
+					html_puts(&sub, q->title);
+				if (q->extra != NULL && q->assay != NULL)
+					html_printf(&sub, ", %s", q->extra);
+			}
+			begin(q->name, sub.p, 1);
+			html_free(&sub);
+		}
 		html_puts(&pg, "<div class=\"tiles\">\n");
 		tilenum("Downloads", q->dl);
 		tilenum("Unique downloaders", (long long)(q->clients + 0.5));

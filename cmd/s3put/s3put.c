@@ -639,18 +639,21 @@ sync_dir(const char *dir, const char *bucket, const char *prefix0)
 			warn("%s", dir);
 		rc = 1;
 	}
-	qsort(files, nfiles, sizeof(*files), cmprf);
+	if (nfiles > 1)
+		qsort(files, nfiles, sizeof(*files), cmprf);
 	if (list_remote(bucket, prefix, &rem, &nrem, err, sizeof(err)) == -1) {
 		warnx("s3://%s/%s: %s", bucket, prefix, err);
 		rc = 1;
 		goto out;
 	}
-	qsort(rem, nrem, sizeof(*rem), cmprem);
+	if (nrem > 1)
+		qsort(rem, nrem, sizeof(*rem), cmprem);
 	for (i = 0; i < nfiles; i++) {
 		key = s3_fmt("%s%s", prefix, files[i].rel);
 		path = s3_fmt("%s/%s", root, files[i].rel);
 		k.key = key;
-		hit = bsearch(&k, rem, nrem, sizeof(*rem), cmprem);
+		hit = nrem == 0 ? NULL : bsearch(&k, rem, nrem, sizeof(*rem),
+		    cmprem);
 		if (hit != NULL && local_etag(path, files[i].size, etag) == 0 &&
 		    strlen(hit->etag) == strlen(etag) + 2 &&
 		    strncasecmp(hit->etag + 1, etag, strlen(etag)) == 0) {
