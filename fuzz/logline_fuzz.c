@@ -1,6 +1,6 @@
 /* See LICENSE file for copyright and license details. */
 /*
- * libFuzzer target for lib/logline.c (see fuzz/README).  Beyond "no crash,
+ * libFuzzer target for lib/logline.c (run it with fuzz/run.sh).  Beyond "no crash,
  * no UB", it checks the output contract on every accepted line:
  *  - the COPY row fits LOGLINE_COPYMAX, has 29 columns, one "\n" at the
  *    end, no NUL, and is valid UTF-8 (so it always loads);
