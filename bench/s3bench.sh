@@ -59,7 +59,7 @@ s3ls "s3://$B/set1000/" >"$W/urls"
 (cd "$W/set1000" && cat $(ls)) | md5sum >"$W/expect.md5"
 s3cat -j 16 <"$W/urls" | md5sum | cmp - "$W/expect.md5" >&2
 : >"$W/t.s3cat"; : >"$W/t.rclone"
-for i in 1 2 3; do
+for i in 1 2 3 4 5; do
 	t0=$(secs); s3cat -j 16 <"$W/urls" >/dev/null; t1=$(secs)
 	echo "$t1 - $t0" | bc -l >>"$W/t.s3cat"
 	rm -rf "$W/dl"; mkdir "$W/dl"
@@ -68,9 +68,16 @@ for i in 1 2 3; do
 	[ "$(ls "$W/dl" | wc -l)" -eq "$n" ]
 done
 ts=$(best <"$W/t.s3cat"); tr=$(best <"$W/t.rclone")
+: >"$W/t.s3cat32"
+for i in 1 2 3; do
+	t0=$(secs); s3cat -j 32 <"$W/urls" >/dev/null; t1=$(secs)
+	echo "$t1 - $t0" | bc -l >>"$W/t.s3cat32"
+done
+t32=$(best <"$W/t.s3cat32")
 log "s3cat -j 16 <urls:          runs $(tr '\n' ' ' <"$W/t.s3cat")s; best ${ts}s = $(echo "$n / $ts" | bc) obj/s"
 log "rclone copy --transfers 16: runs $(tr '\n' ' ' <"$W/t.rclone")s; best ${tr}s = $(echo "$n / $tr" | bc) obj/s"
 log "ratio s3cat/rclone objects/s: $(echo "scale=2; $tr / $ts" | bc) (goal >= 1.5)"
+log "s3cat -j 32 <urls:          runs $(tr '\n' ' ' <"$W/t.s3cat32")s; best ${t32}s = $(echo "$n / $t32" | bc) obj/s, ratio to rclone $(echo "scale=2; $tr / $t32" | bc)"
 /usr/bin/time -v s3cat -j 16 <"$W/urls" 2>"$W/tv" >/dev/null
 log "s3cat -j 16 peak RSS: $(awk '/Maximum resident/{print $NF}' "$W/tv") KB"
 

@@ -5,7 +5,7 @@
 --	BEGIN; SAVEPOINT fast;
 --	SELECT pgload_begin(months);		-- lock, partitions
 --	COPY pgload_miss; SELECT * FROM pgload_dict();	-- ids it lacks
---	COPY logs (...) FROM STDIN;		-- the narrow rows
+--	COPY logs (...) FROM STDIN (FORMAT binary);	-- the narrow rows
 --	COPY pgload_obj, pgload_dl, pgload_day, pgload_err, pgload_osize;
 --	SELECT pgload_rollup();
 --	COMMIT

@@ -117,3 +117,14 @@ s3cat: s3://no-such-bucket-s3cat/x: 404 NoSuchBucket" ]
 	run -1 --separate-stderr env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY s3ls -A s3://site/
 	[ "$stderr" = "s3ls: s3://site/: 403 AccessDenied" ]
 }
+
+@test "s3cat: s3ls | parallel -X s3cat and s3ls -0 | parallel -0 -X s3cat (the documented forms)" {
+	b=$(mkbucket cat)
+	awkward "$b"
+	s3ls "s3://$b/" | s3cat >"$BATS_TEST_TMPDIR/direct"
+	[ "$(wc -l <"$BATS_TEST_TMPDIR/direct")" -eq 21 ]
+	run -0 --separate-stderr bash -o pipefail -c "s3ls s3://$b/ | parallel -k -X -j 2 -n 5 s3cat | cmp - '$BATS_TEST_TMPDIR/direct'"
+	[ "$stderr" = "" ]
+	run -0 --separate-stderr bash -o pipefail -c "s3ls -0 s3://$b/ | parallel -0 -k -X -j 3 -n 4 s3cat | cmp - '$BATS_TEST_TMPDIR/direct'"
+	[ "$stderr" = "" ]
+}

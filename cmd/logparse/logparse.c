@@ -10,6 +10,7 @@
 #include "lineio.h"
 #include "logline.h"
 #include "out.h"
+#include "progress.h"
 #include "seen.h"
 #include "util.h"
 
@@ -25,6 +26,8 @@
 #define SEEN_LOG2	18
 
 static int Hflag, uflag, vflag;
+static struct progress prog;	/* -v: a line a second while reading */
+static char pbuf[128];
 static char **ops;
 static size_t nops;
 static int sfilter;			/* some -s given */
@@ -166,6 +169,8 @@ parsefd(int fd, const char *name)
 	lio = lio_open(fd);
 	while ((line = lio_next(lio, &len)) != NULL) {
 		nlines++;
+		if (vflag && progress_add(&prog, 1, pbuf, sizeof(pbuf)))
+			warnx("%s", pbuf);
 		if (len == 0 || ((line[0] == ' ' || line[0] == '\r') &&
 		    blank(line, len))) {
 			nblank++;
@@ -238,6 +243,7 @@ main(int argc, char *argv[])
 			usage();
 		}
 	argc -= optind;
+	progress_init(&prog, "lines", 1.0);
 	argv += optind;
 
 	if (rejname != NULL && (rejf = fopen(rejname, "w")) == NULL)

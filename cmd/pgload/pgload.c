@@ -1,16 +1,22 @@
 /* See LICENSE file for copyright and license details. */
 /*
  * pgload: load COPY text rows from stdin into PostgreSQL, in batches that
- * are each one transaction.  Logs rows (logparse's output) go through a
- * temporary staging table and the server-side pgload_merge() of
- * sql/003-load.sql, which dedupes them and maintains the dictionaries and
- * rollups; rows for any other table (-t) are upserted on its primary key.
+ * are each one transaction.  Logs rows (logparse's output) take the fast
+ * path of sql/005-fastload.sql: pgload dedupes the batch, resolves
+ * dictionary ids through its caches, sends narrow rows by binary COPY
+ * straight into logs and the rollups as sums.  A batch whose fast path
+ * fails (a line stored already, a value the server rejects) is rolled
+ * back to a savepoint and loaded through a temporary staging table and
+ * pgload_merge() of sql/003-load.sql, which dedupes against logs and
+ * names bad rows.  Rows for any other table (-t) are upserted on its
+ * primary key.
  */
 #include <sys/types.h>
 #include <sys/socket.h>
 #include <arpa/inet.h>
 
 #include <err.h>
+#include <pthread.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
@@ -469,13 +475,39 @@ enum { D_BUCKET = 1, D_OBJECT, D_CLIENT, D_REQUESTER, D_OPERATION, D_UA,
 #define DICTMAX		(1 << 21)	/* cached ids per dictionary */
 #define NOID		INT64_MIN	/* NULL in logs */
 
+/*
+ * Batches are read and loaded at the same time: the main thread reads,
+ * checks and dedupes batch N+1 (into *fill) while the loader thread sends
+ * batch N, so that pgload and the server each use a core.  The loader
+ * alone uses the connection, the dictionary caches and the sums.
+ */
+struct batch {
+	char		*buf;		/* the lines, each with its newline */
+	size_t		 len, size;
+	size_t		*off;		/* row -> offset in buf; [n] = len */
+	unsigned char	*dup;		/* row is a repeat within the batch */
+	unsigned long long *lines;	/* row -> input line number */
+	size_t		 n;
+	struct hmap	*seen;		/* hash and time of its rows */
+	struct hmap	*months;	/* "YYYY-MM" of its rows */
+};
+static struct batch bt[2], *fill = &bt[0];
+static pthread_t loader;
+static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
+static struct batch *pending;		/* handed to the loader */
+static int	 busy, quit, threaded;
+static char	*rbuf;			/* the reader's key buffer */
+static size_t	 rbufsize;
+static unsigned long long ndone;	/* rows loaded, for -v */
+
+/* The batch being loaded (the loader thread's view). */
 static char	*bbuf;
-static size_t	 blen, bsize;
-static size_t	*rowoff;		/* batch row -> offset in bbuf */
-static unsigned char *rowdup;		/* batch row is a repeat in batch */
+static size_t	 blen;
+static size_t	*rowoff;
+static unsigned char *rowdup;
+static struct hmap *months;
 static struct hmap *dict[ND];		/* COPY text of a value -> its id */
-static struct hmap *seen;		/* the batch's hash and time */
-static struct hmap *months;		/* the batch's "YYYY-MM" */
 static char	*mbuf;			/* the batch's pgload_miss rows */
 static size_t	 mlen, msize;
 static int	*mkind;			/* pgload_miss ord -> kind */
@@ -658,25 +690,15 @@ addmiss(int k, size_t klen)
 	nmiss++;
 }
 
-/* Pass 1, as a line arrives: note repeats and dictionary misses. */
+/* The loader, before sending: the dictionary values it has no id for. */
 static void
-scanrow(size_t row, const char **f, const size_t *n)
+scanrow(const char *line, size_t len)
 {
-	size_t klen, i;
+	const char *f[NLOGCOLS];
+	size_t n[NLOGCOLS], klen;
 	int k, isnew;
 
-	kreserve(32 + n[3]);
-	/* Repeats within the batch: same hash (any case) and time text. */
-	for (i = 0; i < 32; i++)
-		kbuf[i] = f[0][i] | 0x20;	/* hex digits to lower case */
-	memcpy(kbuf + 32, f[3], n[3]);
-	(void)hmap_get(seen, kbuf, 32 + n[3], 1, 0, &isnew);
-	rowdup[row] = !isnew;
-	if (!isnew)
-		return;
-	/* The month's partition ("YYYY-MM"), from the day (23:59:60). */
-	dayname(timeday(f[3]), kbuf);
-	(void)hmap_get(months, kbuf, 7, 1, 0, NULL);
+	(void)fields(line, len, f, n, NLOGCOLS);
 	for (k = 1; k < ND; k++) {
 		if (!dictkey(k, f, n, &klen))
 			continue;
@@ -726,19 +748,6 @@ fail:
 	olen = 0;
 	(void)pg_copy_end(conn, NULL, &l, col, sizeof(col), e, PG_ERRLEN);
 	return -1;
-}
-
-static int
-emitid(int64_t id, char end, char *e)
-{
-	char num[32];
-	int l;
-
-	if (id == NOID)
-		l = snprintf(num, sizeof(num), "\\N%c", end);
-	else
-		l = snprintf(num, sizeof(num), "%lld%c", (long long)id, end);
-	return emit(num, l, e);
 }
 
 /* Finish the COPY in progress.  Returns 0, or -1 with e filled. */
@@ -791,42 +800,237 @@ count(struct cnt *c, int dl, int64_t status, int64_t bytes)
 	c->errors += status >= 400;
 }
 
+/*
+ * The narrow logs rows go in COPY's binary format: the server then does
+ * not parse timestamps, uuids and numbers, nor split and unescape text.
+ */
+static char	*tb;			/* the row being encoded */
+static size_t	 tblen, tbsize;
+
+static void
+tbput(const void *s, size_t n)
+{
+	bput(&tb, &tblen, &tbsize, s, n);
+}
+
+static void
+tb16(int v)
+{
+	unsigned char b[2] = { (unsigned)v >> 8 & 0xff, v & 0xff };
+
+	tbput(b, 2);
+}
+
+static void
+tb32(int64_t v)
+{
+	unsigned char b[4];
+	uint32_t u = (uint32_t)v;
+
+	b[0] = u >> 24;
+	b[1] = u >> 16;
+	b[2] = u >> 8;
+	b[3] = u;
+	tbput(b, 4);
+}
+
+static void
+tb64(int64_t v)
+{
+	unsigned char b[8];
+	uint64_t u = (uint64_t)v;
+	int i;
+
+	for (i = 7; i >= 0; i--, u >>= 8)
+		b[i] = u & 0xff;
+	tbput(b, 8);
+}
+
+/* An int2, int4 or int8 column from an id (NOID: NULL). */
+static void
+tbint(int64_t v, int width)
+{
+	if (v == NOID) {
+		tb32(-1);
+		return;
+	}
+	tb32(width);
+	if (width == 2)
+		tb16((int)v);
+	else if (width == 4)
+		tb32(v);
+	else
+		tb64(v);
+}
+
+/* A checked number field (\N: NULL). */
+static void
+tbnum(const char *f, size_t n, int width)
+{
+	tbint(isnull(f, n) ? NOID : numval(f, n), width);
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* A text field, unescaped as COPY text is (\N alone: NULL). */
+static void
+tbtext(const char *f, size_t n)
+{
+	size_t i, at, len;
+	int c, v, k;
+
+	if (isnull(f, n)) {
+		tb32(-1);
+		return;
+	}
+	at = tblen;
+	tb32(0);		/* the length, known at the end */
+	for (i = 0; i < n; ) {
+		const char *bs = memchr(f + i, '\\', n - i);
+		size_t run = bs ? (size_t)(bs - (f + i)) : n - i;
+
+		tbput(f + i, run);
+		i += run;
+		if (i == n)
+			break;
+		c = f[++i];	/* checked: no lone backslash at the end */
+		i++;
+		switch (c) {
+		case '0': case '1': case '2': case '3':
+		case '4': case '5': case '6': case '7':
+			v = c - '0';
+			for (k = 0; k < 2 && i < n && f[i] >= '0' && f[i] <= '7';
+			    k++)
+				v = v * 8 + (f[i++] - '0');
+			c = v & 0xff;
+			break;
+		case 'x':
+			if (i < n && (v = hexval(f[i])) >= 0) {
+				i++;
+				if (i < n && hexval(f[i]) >= 0)
+					v = v * 16 + hexval(f[i++]);
+				c = v;
+			}
+			break;
+		case 'b': c = '\b'; break;
+		case 'f': c = '\f'; break;
+		case 'n': c = '\n'; break;
+		case 'r': c = '\r'; break;
+		case 't': c = '\t'; break;
+		case 'v': c = '\v'; break;
+		}
+		{
+			char ch = (char)c;
+
+			tbput(&ch, 1);
+		}
+	}
+	len = tblen - at - 4;
+	tb[at] = len >> 24;
+	tb[at + 1] = len >> 16;
+	tb[at + 2] = len >> 8;
+	tb[at + 3] = len;
+}
+
+/*
+ * A checked time field as timestamptz: microseconds since 2000-01-01 UTC
+ * (23:59:60 is the next day's 00:00:00, as PostgreSQL reads it).
+ * Returns -1 for more than 6 fractional digits, which PostgreSQL rounds
+ * in floating point: such a batch takes the slow path.
+ */
+static int
+tbtime(const char *f, size_t n)
+{
+	int y, mo, d, h, mi, sec;
+	int64_t us = 0, t;
+	size_t i, nd = 0;
+
+	digits(f, 4, &y);
+	digits(f + 5, 2, &mo);
+	digits(f + 8, 2, &d);
+	digits(f + 11, 2, &h);
+	digits(f + 14, 2, &mi);
+	digits(f + 17, 2, &sec);
+	for (i = 20; i + 1 < n; i++, nd++)
+		us = us * 10 + (f[i] - '0');
+	if (nd > 6)
+		return -1;
+	for (; nd < 6; nd++)
+		us *= 10;
+	t = (((daynum(y, mo, d) - 10957) * 24 + h) * 60 + mi) * 60 + sec;
+	tb32(8);
+	tb64(t * 1000000 + us);
+	return 0;
+}
+
+/* A checked line_hash as uuid. */
+static void
+tbuuid(const char *f)
+{
+	unsigned char u[16];
+	int i;
+
+	for (i = 0; i < 16; i++)
+		u[i] = hexval(f[2 * i]) << 4 | hexval(f[2 * i + 1]);
+	tb32(16);
+	tbput(u, 16);
+}
+
 /* Pass 2: a row's narrow logs line to the COPY, its counts to the sums. */
 static int
-sendrow(const char *line, size_t len, char *e)
+sendrow(size_t row, const char *line, size_t len, char *e)
 {
-	static const int tail[] = { 14, 15, -D_OPERATION, 10, 11, 6, 9, 16,
-	    18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28 };
+	/* error_code, request_id, request_uri, referer, version_id ... */
+	static const int texts[] = { 11, 6, 9, 16, 18, 19, 20, 21, 22, 23,
+	    24, 25, 26, 27, 28 };
 	const char *f[NLOGCOLS];
 	size_t n[NLOGCOLS], i, x;
 	int64_t id[ND], day, status, bytes, size;
 	struct dlkey dk;
-	char ek[64];
+	char ek[PG_ERRLEN], col[64];
+	unsigned long ul;
 	int k, dl, l;
 
 	(void)fields(line, len, f, n, NLOGCOLS);
 	for (k = 1; k < ND; k++)
 		id[k] = dictid(k, f, n);
-	if (emit(f[0], n[0], e) == -1 || emit("\t", 1, e) == -1 ||
-	    emit(f[3], n[3], e) == -1 || emit("\t", 1, e) == -1 ||
-	    emit(f[12], n[12], e) == -1 || emit("\t", 1, e) == -1 ||
-	    emit(f[13], n[13], e) == -1 || emit("\t", 1, e) == -1 ||
-	    emitid(id[D_BUCKET], '\t', e) == -1 ||
-	    emitid(id[D_OBJECT], '\t', e) == -1 ||
-	    emitid(id[D_CLIENT], '\t', e) == -1 ||
-	    emitid(id[D_REQUESTER], '\t', e) == -1 ||
-	    emitid(id[D_UA], '\t', e) == -1)
+	/* The columns of COPY logs (...) in fastbatch(). */
+	tblen = 0;
+	tb16(28);
+	tbuuid(f[0]);
+	if (tbtime(f[3], n[3]) == -1) {
+		snprintf(e, PG_ERRLEN, "stdin:%llu: more than 6 fractional "
+		    "digits of a second", linemap[row]);
+		(void)pg_copy_end(conn, e, &ul, col, sizeof(col), ek,
+		    sizeof(ek));
+		olen = 0;
 		return -1;
-	for (i = 0; i < sizeof(tail) / sizeof(tail[0]); i++) {
-		if (tail[i] < 0)
-			l = emitid(id[-tail[i]], '\t', e);
-		else
-			l = emit(f[tail[i]], n[tail[i]], e) == -1 ||
-			    emit(i + 1 < sizeof(tail) / sizeof(tail[0]) ?
-			    "\t" : "\n", 1, e) == -1 ? -1 : 0;
-		if (l == -1)
-			return -1;
 	}
+	tbnum(f[12], n[12], 8);
+	tbnum(f[13], n[13], 8);
+	tbint(id[D_BUCKET], 4);
+	tbint(id[D_OBJECT], 4);
+	tbint(id[D_CLIENT], 4);
+	tbint(id[D_REQUESTER], 4);
+	tbint(id[D_UA], 4);
+	tbnum(f[14], n[14], 4);
+	tbnum(f[15], n[15], 4);
+	tbint(id[D_OPERATION], 2);
+	tbnum(f[10], n[10], 2);
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
+		tbtext(f[texts[i]], n[texts[i]]);
+	if (emit(tb, tblen, e) == -1)
+		return -1;
 
 	day = timeday(f[3]);
 	status = numval(f[10], n[10]);
@@ -1074,18 +1278,22 @@ fastbatch(unsigned long long *nnew, char *e)
 	    "http_status, error_code, request_id, request_uri, referer, "
 	    "version_id, host_id, signature_version, cipher_suite, auth_type, "
 	    "host_header, tls_version, access_point_arn, acl_required, "
-	    "source_region, extra) FROM STDIN", e, PG_ERRLEN) == -1)
+	    "source_region, extra) FROM STDIN (FORMAT binary)", e,
+	    PG_ERRLEN) == -1)
+		return -1;
+	/* Signature, flags, header extension length. */
+	if (emit("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19, e) == -1)
 		return -1;
 	*nnew = 0;
 	for (i = 0; i < nbatch; i++) {
 		if (rowdup[i])
 			continue;
-		if (sendrow(bbuf + rowoff[i], rowoff[i + 1] - rowoff[i] - 1,
+		if (sendrow(i, bbuf + rowoff[i], rowoff[i + 1] - rowoff[i] - 1,
 		    e) == -1)
 			return -1;
 		++*nnew;
 	}
-	if (copydone(e) == -1)
+	if (emit("\377\377", 2, e) == -1 || copydone(e) == -1)
 		return -1;
 	if (copyagg("COPY pgload_obj FROM STDIN", aobj, fmtobj, e) == -1 ||
 	    copyagg("COPY pgload_day FROM STDIN", aday, fmtday, e) == -1 ||
@@ -1137,10 +1345,7 @@ resetbatch(void)
 	int k;
 
 	nbatch = 0;
-	blen = 0;
 	nmiss = mlen = mkeyslen = 0;
-	hmap_clear(seen);
-	hmap_clear(months);
 	hmap_clear(aobj);
 	hmap_clear(aday);
 	hmap_clear(adl);
@@ -1162,11 +1367,14 @@ endlogbatch(void)
 	char e[PG_ERRLEN];
 	unsigned long long nnew;
 	double t;
+	size_t i;
 	int k;
 
 	if (nbatch == 0)
 		return;
-	rowoff[nbatch] = blen;
+	for (i = 0; i < nbatch; i++)
+		if (!rowdup[i])
+			scanrow(bbuf + rowoff[i], rowoff[i + 1] - rowoff[i] - 1);
 	sql("BEGIN; SAVEPOINT fast");
 	if (fastbatch(&nnew, e) == 0)
 		nloaded += nnew;
@@ -1186,26 +1394,129 @@ endlogbatch(void)
 		nslow++;
 	}
 	sql("COMMIT");
+	ndone += nbatch;
 	if (vflag) {
 		t = elapsed();
 		fprintf(stderr, "pgload: %llu rows, %llu new, %.0f rows/s\n",
-		    nread, nloaded, t > 0 ? nread / t : 0.0);
+		    ndone, nloaded, t > 0 ? ndone / t : 0.0);
 	}
 	resetbatch();
 }
 
+static void *
+loadermain(void *arg)
+{
+	struct batch *b;
+
+	(void)arg;
+	pthread_mutex_lock(&mu);
+	for (;;) {
+		while (pending == NULL && !quit)
+			pthread_cond_wait(&cv, &mu);
+		if ((b = pending) == NULL)
+			break;
+		pending = NULL;
+		busy = 1;
+		pthread_mutex_unlock(&mu);
+		bbuf = b->buf;
+		blen = b->len;
+		rowoff = b->off;
+		rowdup = b->dup;
+		linemap = b->lines;
+		months = b->months;
+		nbatch = b->n;
+		endlogbatch();
+		pthread_mutex_lock(&mu);
+		busy = 0;
+		pthread_cond_broadcast(&cv);
+	}
+	pthread_mutex_unlock(&mu);
+	return NULL;
+}
+
+/* Wait until the loader has loaded every batch handed to it. */
+static void
+waitloader(void)
+{
+	if (!threaded)
+		return;
+	pthread_mutex_lock(&mu);
+	while (pending != NULL || busy)
+		pthread_cond_wait(&cv, &mu);
+	pthread_mutex_unlock(&mu);
+}
+
+/* Hand *fill to the loader (once it is idle) and fill the other batch. */
+static void
+handoff(void)
+{
+	waitloader();
+	pthread_mutex_lock(&mu);
+	fill->off[fill->n] = fill->len;
+	pending = fill;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
+	/* The loader is done with the other one. */
+	fill = fill == &bt[0] ? &bt[1] : &bt[0];
+	fill->n = fill->len = 0;
+	hmap_clear(fill->seen);
+	hmap_clear(fill->months);
+}
+
+/* Room for n bytes in rbuf. */
+static void
+rreserve(size_t n)
+{
+	if (n > rbufsize) {
+		rbufsize = n * 2;
+		rbuf = xrealloc(rbuf, rbufsize);
+	}
+}
+
+/* A checked line into *fill: repeats within the batch, months. */
 static void
 addlogline(const char *line, size_t len, unsigned long long lineno,
     const char **f, const size_t *n)
 {
-	rowoff[nbatch] = blen;
-	bput(&bbuf, &blen, &bsize, line, len);
-	bput(&bbuf, &blen, &bsize, "\n", 1);
-	scanrow(nbatch, f, n);
-	linemap[nbatch++] = lineno;
+	struct batch *b = fill;
+	size_t i;
+	int isnew;
+
+	b->off[b->n] = b->len;
+	bput(&b->buf, &b->len, &b->size, line, len);
+	bput(&b->buf, &b->len, &b->size, "\n", 1);
+	/* Repeats within the batch: same hash (any case) and time text. */
+	rreserve(32 + n[3]);
+	for (i = 0; i < 32; i++)
+		rbuf[i] = f[0][i] | 0x20;	/* hex digits to lower case */
+	memcpy(rbuf + 32, f[3], n[3]);
+	(void)hmap_get(b->seen, rbuf, 32 + n[3], 1, 0, &isnew);
+	b->dup[b->n] = !isnew;
+	if (isnew) {
+		/* The month's partition ("YYYY-MM"), by the day (23:59:60). */
+		dayname(timeday(f[3]), rbuf);
+		(void)hmap_get(b->months, rbuf, 7, 1, 0, NULL);
+	}
+	b->lines[b->n++] = lineno;
 	nread++;
-	if ((long long)nbatch == batchrows)
-		endlogbatch();
+	if ((long long)b->n == batchrows)
+		handoff();
+}
+
+/* The end of input: load the last batch, stop the loader. */
+static void
+endlogs(void)
+{
+	if (fill->n > 0)
+		handoff();
+	waitloader();
+	pthread_mutex_lock(&mu);
+	quit = 1;
+	pthread_cond_broadcast(&cv);
+	pthread_mutex_unlock(&mu);
+	if ((errno = pthread_join(loader, NULL)) != 0)
+		err(1, "pthread_join");
+	threaded = 0;
 }
 
 static void
@@ -1218,8 +1529,15 @@ setuplogs(void)
 	sql("SELECT pgload_prepare(), pgload_fast_prepare()");
 	for (k = 1; k < ND; k++)
 		dict[k] = hmap_new();
-	seen = hmap_new();
-	months = hmap_new();
+	for (k = 0; k < 2; k++) {
+		bt[k].off = xreallocarray(NULL, batchrows + 1,
+		    sizeof(*bt[k].off));
+		bt[k].dup = xmalloc(batchrows);
+		bt[k].lines = xreallocarray(NULL, batchrows,
+		    sizeof(*bt[k].lines));
+		bt[k].seen = hmap_new();
+		bt[k].months = hmap_new();
+	}
 	aobj = hmap_new();
 	aday = hmap_new();
 	adl = hmap_new();
@@ -1229,8 +1547,9 @@ setuplogs(void)
 	cobj = xcalloc(capobj, sizeof(*cobj));
 	cday = xcalloc(capday, sizeof(*cday));
 	cdl = xcalloc(capdl, sizeof(*cdl));
-	rowoff = xreallocarray(NULL, batchrows + 1, sizeof(*rowoff));
-	rowdup = xmalloc(batchrows);
+	if ((errno = pthread_create(&loader, NULL, loadermain, NULL)) != 0)
+		err(1, "pthread_create");
+	threaded = 1;
 }
 
 static void
@@ -1240,8 +1559,14 @@ freelogs(void)
 
 	for (k = 1; k < ND; k++)
 		hmap_free(dict[k]);
-	hmap_free(seen);
-	hmap_free(months);
+	for (k = 0; k < 2; k++) {
+		free(bt[k].buf);
+		free(bt[k].off);
+		free(bt[k].dup);
+		free(bt[k].lines);
+		hmap_free(bt[k].seen);
+		hmap_free(bt[k].months);
+	}
 	hmap_free(aobj);
 	hmap_free(aday);
 	hmap_free(adl);
@@ -1250,9 +1575,8 @@ freelogs(void)
 	free(cobj);
 	free(cday);
 	free(cdl);
-	free(rowoff);
-	free(rowdup);
-	free(bbuf);
+	free(rbuf);
+	free(tb);
 	free(mbuf);
 	free(mkind);
 	free(mkey);
@@ -1400,8 +1724,11 @@ setaside(const char *line, size_t len, unsigned long long lineno,
 		    kfp ? ": set aside" : "");
 	else
 		warnx("stdin:%llu: %s%s", lineno, why, kfp ? ": set aside" : "");
-	if (kfp == NULL)
-		exit(1);	/* the open transaction dies with us */
+	if (kfp == NULL) {
+		/* The batches before this one are loaded, not this one. */
+		waitloader();
+		exit(1);
+	}
 	if (fwrite(line, 1, len, kfp) != len || putc('\n', kfp) == EOF)
 		err(1, "%s", kfile);
 	nbad++;
@@ -1469,7 +1796,8 @@ main(int argc, char *argv[])
 		setuptable(table);
 
 	obuf = xmalloc(OBUFSIZE);
-	linemap = xreallocarray(NULL, batchrows, sizeof(*linemap));
+	if (!logsmode)
+		linemap = xreallocarray(NULL, batchrows, sizeof(*linemap));
 	lio = lio_open(0);
 	while ((line = lio_next(lio, &len)) != NULL) {
 		lineno = lio_lineno(lio);
@@ -1485,7 +1813,7 @@ main(int argc, char *argv[])
 	if (lio_error(lio))
 		err(1, "stdin");
 	if (logsmode)
-		endlogbatch();
+		endlogs();
 	else if (incopy)
 		endbatch();
 	lio_free(lio);
@@ -1497,7 +1825,8 @@ main(int argc, char *argv[])
 	if (kfp && fclose(kfp) == EOF)
 		err(1, "%s", kfile);
 	free(obuf);
-	free(linemap);
+	if (!logsmode)
+		free(linemap);
 	free(copysql);
 	free(mergesql);
 	if (logsmode)
