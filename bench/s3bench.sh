@@ -1,7 +1,8 @@
 #!/bin/bash
 # s3bench.sh: s3cat and s3ls against their peers on a local Ceph RGW, in
 # the same run.  Boots its own servers (tests/harness/up) in a temporary
-# directory and tears them down on exit.  Writes bench/results/s3.txt.
+# directory and tears them down on exit (or, with S3BENCH_ENV=FILE, uses
+# the running harness whose env file that is).  Writes bench/results/s3.txt.
 #
 #  1. 1000 objects of ~10 KB: s3cat -j 16 reading URLs on stdin vs
 #     `rclone copy --transfers 16` (objects/s; best of 3 each).
@@ -15,18 +16,31 @@ ROOT=$PWD
 OUT=${S3BENCH_OUT:-$ROOT/bench/results/s3.txt}
 W=$(mktemp -d "${TMPDIR:-/tmp}/s3bench.XXXXXX")
 chmod 755 "$W"	# the harness runs PostgreSQL as postgres
-cleanup() { "$ROOT/tests/harness/down" "$W/h" >/dev/null 2>&1 || true; rm -rf "$W"; }
+B=
+cleanup() {
+	# On a shared harness, leave nothing behind in its memory store.
+	[ -z "${S3BENCH_ENV:-}" ] || [ -z "$B" ] || aws s3 rb --force "s3://$B" >/dev/null 2>&1 || true
+	"$ROOT/tests/harness/down" "$W/h" >/dev/null 2>&1 || true
+	rm -rf "$W"
+}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
 
 make -s cmd/s3ls/s3ls cmd/s3cat/s3cat cmd/s3put/s3put >&2
-mkdir -p "$W/h"
-"$ROOT/tests/harness/up" "$W/h" >&2
-# shellcheck disable=SC1091
-. "$W/h/env"
+if [ -n "${S3BENCH_ENV:-}" ]; then
+	# An already running harness (its env file), e.g. when a fresh boot
+	# is not wanted; the bucket name is made unique.
+	# shellcheck disable=SC1090
+	. "$S3BENCH_ENV"
+else
+	mkdir -p "$W/h"
+	"$ROOT/tests/harness/up" "$W/h" >&2
+	# shellcheck disable=SC1091
+	. "$W/h/env"
+fi
 PATH=$ROOT/cmd/s3ls:$ROOT/cmd/s3cat:$ROOT/cmd/s3put:$PATH
-B=bench
+B=bench-$$-$RANDOM
 aws s3 mb "s3://$B" >/dev/null
 
 cat >"$W/rclone.conf" <<CONF
@@ -48,6 +62,7 @@ best() { sort -n | head -1; }
 
 log "# s3bench $(date -u +%Y-%m-%dT%H:%M:%SZ) on $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 log "# $(rclone version | head -1), $(aws --version 2>&1 | cut -d' ' -f1-2)"
+log "# servers: ${S3BENCH_ENV:+the running harness $S3BENCH_ENV}${S3BENCH_ENV:-a fresh tests/harness/up}"
 
 # ---- 1. 1000 objects of ~10 KB
 "$ROOT/bench/genlogs.py" -n 17000 -s 42 --objects 1000 --dir "$W/set1000" >/dev/null

@@ -472,7 +472,7 @@ addline(const char *line, size_t len, unsigned long long lineno)
 enum { D_BUCKET = 1, D_OBJECT, D_CLIENT, D_REQUESTER, D_OPERATION, D_UA,
     ND };
 
-#define DICTMAX		(1 << 21)	/* cached ids per dictionary */
+#define DICTMAX		(1 << 18)	/* cached ids per dictionary */
 #define NOID		INT64_MIN	/* NULL in logs */
 
 /*
@@ -718,7 +718,7 @@ dictid(int k, const char **f, const size_t *n)
 	if (!dictkey(k, f, n, &klen))
 		return NOID;
 	v = hmap_get(dict[k], kbuf, klen, 0, 0, NULL);
-	return v ? *v : NOID;
+	return v ? *v : -1;
 }
 
 /*
@@ -1003,7 +1003,17 @@ sendrow(size_t row, const char *line, size_t len, char *e)
 
 	(void)fields(line, len, f, n, NLOGCOLS);
 	for (k = 1; k < ND; k++)
-		id[k] = dictid(k, f, n);
+		if ((id[k] = dictid(k, f, n)) == -1) {
+			/* pgload_dict() did not return it: cannot happen. */
+			snprintf(e, PG_ERRLEN, "stdin:%llu: no id for column "
+			    "%s", linemap[row], logcols[k == D_BUCKET ? 2 :
+			    k == D_OBJECT ? 8 : k == D_CLIENT ? 4 :
+			    k == D_REQUESTER ? 5 : k == D_OPERATION ? 7 : 17]);
+			(void)pg_copy_end(conn, e, &ul, col, sizeof(col), ek,
+			    sizeof(ek));
+			olen = 0;
+			return -1;
+		}
 	/* The columns of COPY logs (...) in fastbatch(). */
 	tblen = 0;
 	tb16(28);
@@ -1361,6 +1371,51 @@ resetbatch(void)
 			hmap_clear(dict[k]);
 }
 
+/*
+ * Whether the first or the last new row of the batch is in logs already,
+ * as in a rerun (e gets a message): then the fast path would fail, and
+ * the batch goes straight to the slow one.  Two index lookups.
+ */
+static int
+stored(char *e)
+{
+	const char *params[2], *f[NLOGCOLS];
+	char hash[33], tm[64];
+	size_t n[NLOGCOLS], i, ends[2];
+	PGresult *r;
+	int k, yes;
+
+	for (i = 0; i < nbatch && rowdup[i]; i++)
+		;
+	ends[0] = i;
+	ends[1] = nbatch - 1;	/* a repeat would do as well */
+	for (k = 0; k < 2; k++) {
+		i = ends[k];
+		(void)fields(bbuf + rowoff[i], rowoff[i + 1] - rowoff[i] - 1,
+		    f, n, NLOGCOLS);
+		if (n[3] >= sizeof(tm))
+			continue;
+		memcpy(hash, f[0], 32);
+		hash[32] = '\0';
+		memcpy(tm, f[3], n[3]);
+		tm[n[3]] = '\0';
+		params[0] = tm;
+		params[1] = hash;
+		if ((r = pg_query(conn, "SELECT EXISTS (SELECT 1 FROM logs "
+		    "WHERE time = $1::timestamptz AND line_hash = $2::uuid)",
+		    2, params, e, PG_ERRLEN)) == NULL)
+			dbdie(e);
+		yes = PQntuples(r) == 1 && *PQgetvalue(r, 0, 0) == 't';
+		PQclear(r);
+		if (yes) {
+			snprintf(e, PG_ERRLEN, "line %llu is stored already",
+			    linemap[i]);
+			return 1;
+		}
+	}
+	return 0;
+}
+
 static void
 endlogbatch(void)
 {
@@ -1372,10 +1427,19 @@ endlogbatch(void)
 
 	if (nbatch == 0)
 		return;
+	sql("BEGIN");
+	if (stored(e)) {
+		if (vflag)
+			fprintf(stderr, "pgload: stdin:%llu-%llu: %s: "
+			    "merging\n", linemap[0], linemap[nbatch - 1], e);
+		slowbatch();
+		nslow++;
+		goto done;
+	}
 	for (i = 0; i < nbatch; i++)
 		if (!rowdup[i])
 			scanrow(bbuf + rowoff[i], rowoff[i + 1] - rowoff[i] - 1);
-	sql("BEGIN; SAVEPOINT fast");
+	sql("SAVEPOINT fast");
 	if (fastbatch(&nnew, e) == 0)
 		nloaded += nnew;
 	else {
@@ -1393,6 +1457,7 @@ endlogbatch(void)
 		slowbatch();
 		nslow++;
 	}
+done:
 	sql("COMMIT");
 	ndone += nbatch;
 	if (vflag) {
