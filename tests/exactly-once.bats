@@ -94,7 +94,7 @@ freeport() {
 		[ "${n:-0}" -ge 500 ] && break
 		sleep 0.05
 	done
-	runuser -u postgres -- "$S3LOGS_PGBIN/pg_ctl" -D "$S3LOGS_PGDATA" -m fast -w restart >/dev/null
+	pg_restart
 	wait "$pid" && st=0 || st=$?
 	if [ "$st" -ne 0 ]; then
 		run -0 --separate-stderr pipeline

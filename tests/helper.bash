@@ -56,3 +56,15 @@ newdb() {
 q() {
 	psql -X -q -A -t -v ON_ERROR_STOP=1 -c "$1"
 }
+
+# pg_restart: restart the test PostgreSQL (fast shutdown).  The new server
+# must not inherit bats' file descriptors: bats waits for every writer of
+# its pipes to exit, so an inherited pipe would hang the run at its end.
+pg_restart() {
+	runuser -u postgres -- python3 -c '
+import os, sys
+os.closerange(3, 1 << 16)
+os.execvp(sys.argv[1], sys.argv[1:])' \
+	    "$S3LOGS_PGBIN/pg_ctl" -D "$S3LOGS_PGDATA" -m fast -w \
+	    -l "$S3LOGS_PGDATA/../restart.log" restart </dev/null >/dev/null 2>&1
+}
