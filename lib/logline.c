@@ -218,9 +218,9 @@ mdays(long y, int m)
 	return m == 2 && leap(y) ? 29 : d[m - 1];
 }
 
-/* Days since 1970-01-01 (Howard Hinnant's days_from_civil). */
-static long
-civil2days(long y, int m, int d)
+/* Howard Hinnant's days_from_civil. */
+long
+logline_days(long y, int m, int d)
 {
 	long era, yoe, doy, doe;
 
@@ -290,11 +290,11 @@ parsetime(char *out, const char *p)
 		return -1;
 	if (oh != 0 || om != 0) {
 		/* Not seen in real logs (always +0000), but not wrong either. */
-		mins = civil2days(y, m, d) * 1440 + hh * 60 + mi;
+		mins = logline_days(y, m, d) * 1440 + hh * 60 + mi;
 		mins -= (p[22] == '+' ? 1 : -1) * (oh * 60 + om);
 		days2civil(mins >= 0 ? mins / 1440 : -((-mins + 1439) / 1440),
 		    &y, &m, &d);
-		mins -= civil2days(y, m, d) * 1440;
+		mins -= logline_days(y, m, d) * 1440;
 		hh = (int)(mins / 60);
 		mi = (int)(mins % 60);
 		if (y < 1 || y > 9999)

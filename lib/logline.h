@@ -107,4 +107,11 @@ size_t	 logline_copy(char *buf, const struct logline *ll);
  */
 size_t	 logline_escape(char *buf, const char *p, size_t n);
 
+/*
+ * Days from 1970-01-01 to the proleptic Gregorian date y-m-d (negative
+ * before it); m in 1..12, d in 1..31, not checked.  Exported so that the
+ * programs that read logparse's times count days the same way.
+ */
+long	 logline_days(long y, int m, int d);
+
 #endif

@@ -25,4 +25,7 @@ char	*xstrndup(const char *, size_t);
  */
 int	 parse_num(const char *s, long long min, long long max, long long *out);
 
+/* The value of one hexadecimal digit, either case, or -1. */
+int	 hexval(int c);
+
 #endif

@@ -30,6 +30,7 @@
 
 #include "hmap.h"
 #include "lineio.h"
+#include "logline.h"
 #include "migrate.h"
 #include "out.h"
 #include "pg.h"
@@ -553,19 +554,6 @@ kreserve(size_t n)
 }
 
 /* Days since 1970-01-01 of a proleptic Gregorian date. */
-static int64_t
-daynum(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
 /* "YYYY-MM-DD" of a day number, into buf[11]. */
 static void
 dayname(int64_t z, char *buf)
@@ -600,7 +588,8 @@ timeday(const char *f)
 	digits(f + 11, 2, &h);
 	digits(f + 14, 2, &mi);
 	digits(f + 17, 2, &s);
-	return daynum(y, mo, d) + (h == 23 && mi == 59 && s == 60);
+	return (int64_t)logline_days(y, mo, d) +
+	    (h == 23 && mi == 59 && s == 60);
 }
 
 /* A checked number field, or -1 for \N. */
@@ -870,18 +859,6 @@ tbnum(const char *f, size_t n, int width)
 	tbint(isnull(f, n) ? NOID : numval(f, n), width);
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* A text field, unescaped as COPY text is (\N alone: NULL). */
 static void
 tbtext(const char *f, size_t n)
@@ -967,7 +944,8 @@ tbtime(const char *f, size_t n)
 		return -1;
 	for (; nd < 6; nd++)
 		us *= 10;
-	t = (((daynum(y, mo, d) - 10957) * 24 + h) * 60 + mi) * 60 + sec;
+	t = ((((int64_t)logline_days(y, mo, d) - 10957) * 24 + h) * 60 + mi) *
+	    60 + sec;
 	tb32(8);
 	tb64(t * 1000000 + us);
 	return 0;

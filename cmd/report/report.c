@@ -390,18 +390,6 @@ findreq(int id)
 	return r ? *r : NULL;
 }
 
-static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Days of one kind of entity: rows (id, day, value) ordered by id, day. */
 static struct day *
 loaddays(const char *what, const char *sql, size_t *np, PGresult **rp)
