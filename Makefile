@@ -75,8 +75,10 @@ cmd/pgload/pgload: cmd/pgload/pgload.o
 cmd/encodefetch/encodefetch: cmd/encodefetch/encodefetch.o
 cmd/report/report: cmd/report/report.o
 
+# Tests that compile a helper program need the flags the library was built
+# with (a sanitizer build cannot link otherwise).
 check: FRC
-	tests/run
+	S3LOGS_CFLAGS='$(CFLAGS)' S3LOGS_LDFLAGS='$(LDFLAGS)' tests/run
 
 # The end-to-end demo on local servers (README, first command).
 demo: FRC
