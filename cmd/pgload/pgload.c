@@ -1406,6 +1406,13 @@ endlogbatch(void)
 	if (nbatch == 0)
 		return;
 	sql("BEGIN");
+	/*
+	 * The loaders' lock first, before this transaction touches logs:
+	 * otherwise a loader holding the lock and creating a partition waits
+	 * for our lock on logs (taken by stored()) while we wait for its
+	 * lock, and PostgreSQL reports a deadlock.
+	 */
+	sql("SELECT pg_advisory_xact_lock(1395803215, 2)");
 	if (stored(e)) {
 		if (vflag)
 			fprintf(stderr, "pgload: stdin:%llu-%llu: %s: "
