@@ -553,7 +553,6 @@ kreserve(size_t n)
 	}
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date. */
 /* "YYYY-MM-DD" of a day number, into buf[11]. */
 static void
 dayname(int64_t z, char *buf)
