@@ -11,26 +11,32 @@
 #   burst:   bench/genlogs.py -n LINES --burst 8: sessions of ranged GETs
 #            of one file by one client, as genome browsers make.
 #
-# For each, in its own empty database:
+# For each input, ROUNDS times (default 3), alternating, each run in its
+# own new database (the previous one dropped, autovacuum idle, CHECKPOINT
+# done, so that no run pays for another's writes):
 #
 #   peer:   psql -c '\copy logs_plain FROM rows.tsv'  -- the same 29 typed
 #           columns in one table partitioned by month like logs, with the
 #           same primary key (time, line_hash); no dedupe (a duplicate would
 #           abort the whole COPY), no dictionaries, no rollups;
-#   pgload: pgload <rows.tsv: dedupe, dictionaries, all rollups, batches
-#           of 100000 lines in their own transactions (the fast path);
-#   again:  (default input only) pgload <rows.tsv a second time: every
-#           line a duplicate, every batch merged the slow way.
+#   pgload: pgload <rows.tsv: dedupe, dictionaries, all rollups folded
+#           (pgload returns when they are), batches of 100000 lines in their
+#           own transactions;
+# then, on the last pgload database of the default input:
+#   again:  pgload <rows.tsv a second time: every line a duplicate, every
+#           batch merged the slow way; the row count must not change.
 #
-# Prints rows/s and peak RSS (/usr/bin/time -v) for each, the ratio lines,
-# and writes the same to bench/results/pgload.txt.
+# Prints each run's rows/s and peak RSS (/usr/bin/time -v), the medians and
+# their ratio, and writes the same to bench/results/pgload.txt.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=1000000
-while getopts n: o; do
+ROUNDS=3
+while getopts n:r: o; do
 	case $o in
 	n) N=$OPTARG ;;
-	*) echo "usage: pgload.sh [-n lines]" >&2; exit 2 ;;
+	r) ROUNDS=$OPTARG ;;
+	*) echo "usage: pgload.sh [-n lines] [-r rounds]" >&2; exit 2 ;;
 	esac
 done
 
@@ -60,9 +66,24 @@ timed() {
 }
 rate() { awk -v n="$1" -v s="$2" 'BEGIN { printf "%.0f", n / s }'; }
 
-# setup DB FILE: an empty database with pgload's schema and logs_plain.
+# quiet: wait until no autovacuum worker runs (at most 2 minutes), then
+# CHECKPOINT, so that a timed run does not share the machine with the
+# previous run's aftermath.
+quiet() {
+	local i
+	for i in $(seq 120); do
+		[ "$(PGDATABASE=postgres psql -At -c "SELECT count(*) FROM
+		    pg_stat_activity WHERE backend_type = 'autovacuum worker'")" = 0 ] &&
+		    break
+		sleep 1
+	done
+	PGDATABASE=postgres psql -c CHECKPOINT
+}
+
+# setup DB FILE: a new database with pgload's schema and logs_plain.
 setup() {
 	local db=$1 f=$2 m next
+	dropdb --if-exists "$db"
 	createdb "$db"
 	# Schema first (an empty load), so that no timing includes it.
 	PGDATABASE=$db cmd/pgload/pgload </dev/null
@@ -79,40 +100,59 @@ setup() {
 	PGDATABASE=$db psql -c 'SELECT pgload_prepare()' -f "$W/plain.sql" >/dev/null
 }
 
-# bench NAME FILE [again]: peer and pgload (and a second pgload) on FILE.
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# bench NAME FILE [again]: ROUNDS of peer and pgload on FILE, alternating.
 bench() {
-	local name=$1 f=$2 again=${3:-} db=bench_$1 rows rows2 slow
-	export PGDATABASE=$db
-	setup "$db" "$f"
-	psql -c CHECKPOINT
-	timed plain psql -c "\\copy logs_plain FROM '$f'" >/dev/null
-	local plain_s=$SECS plain_rss=$RSS_KB
-	psql -c CHECKPOINT
-	timed pgload cmd/pgload/pgload -v <"$f" 2>"$W/v.$name"
-	local load_s=$SECS load_rss=$RSS_KB
-	rows=$(psql -At -c 'SELECT count(*) FROM logs')
-	slow=$(tail -1 "$W/v.$name" | sed 's/.*s, //')
-	printf '%s: psql \\copy logs_plain: %8s rows/s %6.1f s  peak RSS %s KB (psql)  %s rows\n' \
-	    "$name" "$(rate "$N" "$plain_s")" "$plain_s" "$plain_rss" \
-	    "$(psql -At -c 'SELECT count(*) FROM logs_plain')" >>"$out"
-	printf '%s: pgload (new rows):      %8s rows/s %6.1f s  peak RSS %s KB  %s rows, %s\n' \
-	    "$name" "$(rate "$N" "$load_s")" "$load_s" "$load_rss" "$rows" "$slow" >>"$out"
-	awk -v a="$plain_s" -v b="$load_s" -v n="$name" 'BEGIN {
-		printf "%s: ratio pgload/psql-copy rows/s (new rows): %.2fx\n", n, a / b }' >>"$out"
+	local name=$1 f=$2 again=${3:-} r rows slow ps ls pr lr
+	: >"$W/peer.s"
+	: >"$W/pgload.s"
+	for r in $(seq "$ROUNDS"); do
+		setup bench_peer "$f"
+		export PGDATABASE=bench_peer
+		quiet
+		timed plain psql -c "\\copy logs_plain FROM '$f'" >/dev/null
+		ps=$SECS pr=$RSS_KB
+		rows=$(psql -At -c 'SELECT count(*) FROM logs_plain')
+		echo "$ps" >>"$W/peer.s"
+		printf '%s: round %d: psql \\copy logs_plain: %8s rows/s %6.2f s  peak RSS %s KB  %s rows\n' \
+		    "$name" "$r" "$(rate "$N" "$ps")" "$ps" "$pr" "$rows" >>"$out"
+		dropdb bench_peer
+
+		setup bench_pgload "$f"
+		export PGDATABASE=bench_pgload
+		quiet
+		timed pgload cmd/pgload/pgload -v <"$f" 2>"$W/v.$name"
+		ls=$SECS lr=$RSS_KB
+		rows=$(psql -At -c 'SELECT count(*) FROM logs')
+		slow=$(tail -1 "$W/v.$name" | sed 's/.*s, //')
+		echo "$ls" >>"$W/pgload.s"
+		printf '%s: round %d: pgload (new rows):       %8s rows/s %6.2f s  peak RSS %s KB  %s rows, %s\n' \
+		    "$name" "$r" "$(rate "$N" "$ls")" "$ls" "$lr" "$rows" "$slow" >>"$out"
+		awk -v a="$ps" -v b="$ls" -v n="$name" -v r="$r" 'BEGIN {
+			printf "%s: round %d: ratio pgload/psql-copy rows/s: %.2fx\n", n, r, a / b }' >>"$out"
+	done
+	ps=$(median <"$W/peer.s")
+	ls=$(median <"$W/pgload.s")
+	awk -v a="$ps" -v b="$ls" -v n="$name" -v k="$ROUNDS" 'BEGIN {
+		printf "%s: median of %d: psql \\copy %.2f s, pgload %.2f s: ratio pgload/psql-copy rows/s %.2fx\n",
+		    n, k, a, b, a / b }' >>"$out"
+	echo "$name: pending in the queue after pgload returned: $(psql -At -c 'SELECT (SELECT count(*) FROM pgload_queue_obj) + (SELECT count(*) FROM pgload_queue_day) + (SELECT count(*) FROM pgload_queue_client)') rows" >>"$out"
+	echo "$name: table sizes (logs): $(psql -At -c "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs'::regclass")" >>"$out"
+	echo "$name: report_pairs_queue rows: $(psql -At -c 'SELECT count(*) FROM report_pairs_queue')" >>"$out"
 	if [ -n "$again" ]; then
-		psql -c CHECKPOINT
+		quiet
 		timed again cmd/pgload/pgload -v <"$f" 2>"$W/v2.$name"
 		rows2=$(psql -At -c 'SELECT count(*) FROM logs')
 		slow=$(tail -1 "$W/v2.$name" | sed 's/.*s, //')
-		printf '%s: pgload (all duplicate): %8s rows/s %6.1f s  peak RSS %s KB  %s rows after, %s\n' \
+		printf '%s: pgload (all duplicate): %8s rows/s %6.2f s  peak RSS %s KB  %s rows after, %s\n' \
 		    "$name" "$(rate "$N" "$SECS")" "$SECS" "$RSS_KB" "$rows2" "$slow" >>"$out"
-		awk -v a="$plain_s" -v b="$SECS" -v n="$name" 'BEGIN {
-			printf "%s: ratio pgload/psql-copy rows/s (second load, all duplicates): %.2fx\n", n, a / b }' >>"$out"
+		awk -v a="$ps" -v b="$SECS" -v n="$name" 'BEGIN {
+			printf "%s: ratio pgload (second load, all duplicates)/median psql-copy rows/s: %.2fx\n", n, a / b }' >>"$out"
 		[ "$rows" = "$rows2" ] && echo "$name: second load: row count unchanged ($rows)" >>"$out" ||
 		    echo "$name: second load: ROW COUNT CHANGED $rows -> $rows2" >>"$out"
 	fi
-	echo "$name: table sizes (logs, logs_plain): $(psql -At -F' ' -c "SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs'::regclass UNION ALL SELECT pg_size_pretty(sum(pg_total_relation_size(c.oid))) FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'logs_plain'::regclass" | paste -sd' ')" >>"$out"
-	echo "$name: daily_object_client rows: $(psql -At -c 'SELECT count(*) FROM daily_object_client')" >>"$out"
+	dropdb bench_pgload
 }
 
 bench/genlogs.py -n "$N" | cmd/logparse/logparse >"$W/rows.tsv"
@@ -123,7 +163,7 @@ out=$W/result
 	echo "# bench/pgload.sh -n $N ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, load $(cut -d' ' -f1 /proc/loadavg))"
 	echo "# default: bench/genlogs.py -n $N | logparse: $N rows, $(wc -c <"$W/rows.tsv") bytes"
 	echo "# burst:   bench/genlogs.py -n $N --burst 8 | logparse: $N rows, $(wc -c <"$W/burst.tsv") bytes"
-	echo "# server: tests/harness/up (fsync off, shared_buffers 256MB); pgload -b 100000"
+	echo "# server: tests/harness/up (fsync off, shared_buffers 256MB); pgload -b 100000; $ROUNDS rounds"
 } >"$out"
 bench default "$W/rows.tsv" again
 bench burst "$W/burst.tsv"

@@ -22,11 +22,21 @@ gen() {
 	printf '%s\n' "$f"
 }
 
-# Every rollup against the same numbers computed from logs: counts and
+# Every rollup (and report_pairs) against the same numbers computed from logs: counts and
 # sums exactly, HyperLogLog distinct counts within 5% (they are exact up to
 # about 160 members).  Rows missing on either side count as differences.
 check_rollups() {
 	local diff
+	# pgload returns once its batches are folded: nothing may be queued.
+	[ "$(q 'SELECT (SELECT count(*) FROM pgload_queue_obj) +
+	    (SELECT count(*) FROM pgload_queue_client) +
+	    (SELECT count(*) FROM pgload_queue_requester) +
+	    (SELECT count(*) FROM pgload_queue_day) +
+	    (SELECT count(*) FROM pgload_queue_err) +
+	    (SELECT count(*) FROM pgload_queue_osize)')" -eq 0 ] ||
+	    { echo "rows left in the fold queue"; return 1; }
+	# report_pairs is folded by report(1); fold it here.
+	q 'SELECT report_pairs_fold()' >/dev/null
 	diff=$(q "
 	CREATE TEMP VIEW n AS
 		SELECT (l.time AT TIME ZONE 'UTC')::date AS day, l.object_id,
@@ -52,10 +62,11 @@ check_rollups() {
 	    OR a.b IS DISTINCT FROM b.bytes_sent OR a.e IS DISTINCT FROM b.errors
 	    OR NOT coalesce(pg_temp.near(b.downloaders, a.u), false)
 	UNION ALL
-	SELECT 'daily_object_client' FROM (SELECT day, object_id, client_id,
+	SELECT 'report_pairs' FROM (SELECT object_id, client_id,
 		rq AS requester_id, count(*) d, sum(bytes_sent) b
-	    FROM n WHERE dl GROUP BY 1, 2, 3, 4) a
-	FULL JOIN daily_object_client b USING (day, object_id, client_id, requester_id)
+	    FROM n WHERE dl AND object_id IS NOT NULL
+	    AND client_id IS NOT NULL GROUP BY 1, 2, 3) a
+	FULL JOIN report_pairs b USING (object_id, client_id, requester_id)
 	WHERE a.d IS DISTINCT FROM b.downloads OR a.b IS DISTINCT FROM b.bytes_sent
 	UNION ALL
 	SELECT 'daily_client' FROM (SELECT day, client_id, count(*) d,
@@ -233,6 +244,42 @@ check_rollups() {
 	[ "$(q 'SELECT sum(downloads) FROM downloads_per_file_day')" -eq "$(q 'SELECT sum(downloads) FROM daily_object')" ]
 }
 
+@test "pgload: its HyperLogLog sketches are the bytes hll_add_agg() makes" {
+	# Two days: per-day sets of thousands of members (sparse and full
+	# encodings), per-file sets of a few (explicit); four batches unioned.
+	"$ROOT/bench/genlogs.py" -n 20000 -s 11 --days 2 --clients 3000 --keys 400 |
+	    logparse | pgload -b 5000
+	q "CREATE VIEW d AS SELECT (l.time AT TIME ZONE 'UTC')::date AS day,
+	    l.object_id, l.client_id, coalesce(l.requester_id, 0) AS rq
+	    FROM logs l JOIN operations o USING (operation_id)
+	    WHERE o.operation = 'REST.GET.OBJECT' AND l.http_status IN (200, 206)" >/dev/null
+	# Sets of every size were made.
+	[ "$(q "SELECT count(DISTINCT substr(downloaders::text, 1, 4)) FROM
+	    (SELECT downloaders FROM daily_total UNION ALL
+	    SELECT downloaders FROM daily_object) x")" -ge 3 ]
+	[ "$(q "SELECT count(*) FROM (SELECT day, object_id,
+	    hll_add_agg(hll_hash_integer(client_id)) h FROM d
+	    WHERE object_id IS NOT NULL AND client_id IS NOT NULL GROUP BY 1, 2) a
+	    JOIN daily_object b USING (day, object_id)
+	    WHERE a.h::text <> b.downloaders::text")" -eq 0 ]
+	[ "$(q "SELECT count(*) FROM (SELECT day, client_id,
+	    hll_add_agg(hll_hash_integer(object_id)) h FROM d
+	    WHERE object_id IS NOT NULL AND client_id IS NOT NULL GROUP BY 1, 2) a
+	    JOIN daily_client b USING (day, client_id)
+	    WHERE a.h::text <> b.objects::text")" -eq 0 ]
+	[ "$(q "SELECT count(*) FROM (SELECT day,
+	    hll_add_agg(hll_hash_integer(client_id)) c,
+	    hll_add_agg(hll_hash_integer(object_id)) o,
+	    hll_add_agg(hll_hash_integer(rq)) r,
+	    hll_add_agg(hll_hash_bigint((object_id::bigint << 32) | client_id::bigint)) p
+	    FROM d WHERE object_id IS NOT NULL AND client_id IS NOT NULL GROUP BY 1) a
+	    JOIN daily_total b USING (day)
+	    WHERE a.c::text <> b.downloaders::text OR a.o::text <> b.objects::text
+	    OR a.r::text <> b.requesters::text
+	    OR a.p::text <> b.object_downloaders::text")" -eq 0 ]
+	[ "$(q "SELECT count(*) FROM daily_total")" -eq 2 ]
+}
+
 @test "pgload: a malformed row names its line and column; its batch is not committed" {
 	f=$(gen 30 4)
 	{ head -15 "$f"; head -16 "$f" | tail -1 | awk -F'\t' -v OFS='\t' '{$4 = "2024-13-01T00:00:00Z"; print}'; tail -n +17 "$f"; } >"$T/bad.tsv"
@@ -307,6 +354,7 @@ pgload: stdin:22: 2 fields, not 29: set aside" ]
 	BG=
 	# Nothing of the third batch, whose 500 rows were in COPY.
 	[ "$(q 'SELECT count(*) FROM logs')" -eq 2000 ]
+	q 'SELECT pgload_fold()' >/dev/null	# what the killed folder left
 	[ "$(q 'SELECT sum(requests) FROM daily_total')" -eq 2000 ]
 	run -0 --separate-stderr pgload -b 1000 <"$f"
 	[ "$stderr" = "" ]
@@ -339,6 +387,9 @@ pgload: stdin:22: 2 fields, not 29: set aside" ]
 	grep -Eq '^pgload: stdin:101-200: batch not loaded: .*(terminat|server closed the connection)' "$T/err" || { cat "$T/err"; return 1; }
 	[ "$(wc -l <"$T/err")" -eq 1 ]
 	[ "$(q 'SELECT count(*) FROM logs')" -eq 100 ]
+	# The committed batch's sums are in the rollups or still queued: the
+	# next pgload or report(1) folds them.
+	q 'SELECT pgload_fold()' >/dev/null
 	[ "$(q 'SELECT sum(requests) FROM daily_total')" -eq 100 ]
 }
 

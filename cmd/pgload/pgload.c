@@ -4,7 +4,9 @@
  * are each one transaction.  Logs rows (logparse's output) take the fast
  * path of sql/005-fastload.sql: pgload dedupes the batch, resolves
  * dictionary ids through its caches, sends narrow rows by binary COPY
- * straight into logs and the rollups as sums.  A batch whose fast path
+ * straight into logs and the batch's sums into the queue of
+ * sql/022-fold.sql, which a second thread, on a second connection, folds
+ * into the rollups while the next batch is sent.  A batch whose fast path
  * fails (a line stored already, a value the server rejects) is rolled
  * back to a savepoint and loaded through a temporary staging table and
  * pgload_merge() of sql/003-load.sql, which dedupes against logs and
@@ -28,6 +30,7 @@
 
 #include <libpq-fe.h>
 
+#include "hll.h"
 #include "hmap.h"
 #include "lineio.h"
 #include "logline.h"
@@ -530,6 +533,21 @@ static struct hmap *aobj, *aday, *adl, *aerr, *asize;
 static struct cnt *cobj, *cday;
 static int64_t	(*cdl)[2];
 static size_t	 nobj, nday, ndl, capobj, capday, capdl;
+
+/*
+ * The batch's sketches (sketch()), from adl: the downloaders of each
+ * (day, object) of aobj; per (day, client) and (day, requester) the
+ * downloads, bytes and sets; per day of aday the downloaders, objects,
+ * requesters and (object, client) pairs.
+ */
+struct rsum {
+	int64_t	 downloads, bytes;
+	struct hllset a, b;
+};
+static struct hllset *hobj, (*hday)[4];
+static struct hmap *acli, *areq;
+static struct rsum *rcli, *rreq;
+static size_t	 ncli, nreq, capcli, capreq;
 
 /* s[0..n) appended to the growing buffer *b of *len bytes (*size). */
 static void
@@ -1100,7 +1118,7 @@ static int
 copyagg(const char *sqlcopy, struct hmap *m,
     int (*fmt)(char *, size_t, const void *, size_t, int64_t), char *e)
 {
-	char line[256];
+	static char line[4 * HLL_TEXTMAX + 256];
 	const void *key;
 	int64_t *v;
 	size_t it = 0, klen;
@@ -1135,7 +1153,7 @@ fmtid(char *b, int64_t id)
 static int
 fmtcnt(char *b, size_t sz, const struct cnt *c)
 {
-	return snprintf(b, sz, "\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld\n",
+	return snprintf(b, sz, "\t%lld\t%lld\t%lld\t%lld\t%lld\t%lld",
 	    (long long)c->requests, (long long)c->downloads,
 	    (long long)c->full, (long long)c->partial, (long long)c->bytes,
 	    (long long)c->errors);
@@ -1153,38 +1171,86 @@ fmtobj(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 	l = 10;
 	b[l++] = '\t';
 	l += fmtid(b + l, k[1]);
-	return l + fmtcnt(b + l, sz - l, &cobj[v]);
+	l += fmtcnt(b + l, sz - l, &cobj[v]);
+	b[l++] = '\t';
+	l += hll_text(&hobj[v], b + l);
+	b[l++] = '\n';
+	return l;
 }
 
 static int
 fmtday(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 {
 	int64_t k;
+	int i, l;
 
 	(void)klen;
 	memcpy(&k, key, sizeof(k));
 	dayname(k, b);
-	return 10 + fmtcnt(b + 10, sz - 10, &cday[v]);
+	l = 10 + fmtcnt(b + 10, sz - 10, &cday[v]);
+	for (i = 0; i < 4; i++) {
+		b[l++] = '\t';
+		l += hll_text(&hday[v][i], b + l);
+	}
+	b[l++] = '\n';
+	return l;
 }
 
+/* A report_pairs_queue row of an adl key, or nothing. */
 static int
-fmtdl(char *b, size_t sz, const void *key, size_t klen, int64_t v)
+fmtpair(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 {
 	struct dlkey k;
 	int l;
 
 	(void)klen;
 	memcpy(&k, key, sizeof(k));
-	dayname(k.day, b);
-	l = 10;
-	b[l++] = '\t';
-	l += fmtid(b + l, k.object);
+	if (k.object == NOID || k.client == NOID)
+		return 0;
+	l = fmtid(b, k.object);
 	b[l++] = '\t';
 	l += fmtid(b + l, k.client);
 	b[l++] = '\t';
 	l += fmtid(b + l, k.requester);
 	return l + snprintf(b + l, sz - l, "\t%lld\t%lld\n",
 	    (long long)cdl[v][0], (long long)cdl[v][1]);
+}
+
+/* A pgload_queue_client (one set) or _requester (two) row. */
+static int
+fmtrsum(char *b, size_t sz, const void *key, size_t klen,
+    const struct rsum *r, int nsets)
+{
+	int64_t k[2];
+	int l;
+
+	(void)klen;
+	memcpy(k, key, sizeof(k));
+	dayname(k[0], b);
+	l = 10;
+	b[l++] = '\t';
+	l += fmtid(b + l, k[1]);
+	l += snprintf(b + l, sz - l, "\t%lld\t%lld\t", (long long)r->downloads,
+	    (long long)r->bytes);
+	l += hll_text((struct hllset *)&r->a, b + l);
+	if (nsets == 2) {
+		b[l++] = '\t';
+		l += hll_text((struct hllset *)&r->b, b + l);
+	}
+	b[l++] = '\n';
+	return l;
+}
+
+static int
+fmtcli(char *b, size_t sz, const void *key, size_t klen, int64_t v)
+{
+	return fmtrsum(b, sz, key, klen, &rcli[v], 1);
+}
+
+static int
+fmtreq(char *b, size_t sz, const void *key, size_t klen, int64_t v)
+{
+	return fmtrsum(b, sz, key, klen, &rreq[v], 2);
 }
 
 static int
@@ -1195,6 +1261,109 @@ fmtsize(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 	(void)klen;
 	memcpy(&k, key, sizeof(k));
 	return snprintf(b, sz, "%lld\t%lld\n", (long long)k, (long long)v);
+}
+
+/* The rsum of key (day, id) in m, added (not zeroed) when new. */
+static struct rsum *
+rsumof(struct hmap *m, int64_t day, int64_t id, struct rsum **v, size_t *n,
+    size_t *cap)
+{
+	int64_t k[2] = { day, id };
+	size_t x = aggindex(m, k, sizeof(k), n);
+
+	if (*n > *cap) {
+		*cap = *cap ? *cap * 2 : 1024;
+		*v = xreallocarray(*v, *cap, sizeof(**v));
+	}
+	return &(*v)[x];	/* a new one is zeroed by the caller */
+}
+
+/*
+ * The batch's HyperLogLog sets, from its downloads (adl, one entry per
+ * distinct (day, object, client, requester)): lib/hll.c builds the bytes
+ * hll_add_agg() would, so that the server only unions them.
+ */
+static void
+sketch(void)
+{
+	const void *key;
+	struct dlkey k;
+	struct rsum *r;
+	int64_t *v, ok[2], d, b, x;
+	size_t it = 0, klen, oldn;
+
+	hobj = xcalloc(nobj + 1, sizeof(*hobj));
+	hday = xcalloc(nday + 1, sizeof(*hday));
+	while (hmap_next(adl, &it, &key, &klen, &v)) {
+		memcpy(&k, key, sizeof(k));
+		d = cdl[*v][0];
+		b = cdl[*v][1];
+		x = *hmap_get(aday, &k.day, sizeof(k.day), 0, 0, NULL);
+		if (k.object != NOID) {
+			ok[0] = k.day;
+			ok[1] = k.object;
+			if (k.client != NOID)
+				hll_add(&hobj[*hmap_get(aobj, ok, sizeof(ok), 0,
+				    0, NULL)], hll_hash4((int32_t)k.client));
+			hll_add(&hday[x][1], hll_hash4((int32_t)k.object));
+		}
+		if (k.client != NOID) {
+			oldn = ncli;
+			r = rsumof(acli, k.day, k.client, &rcli, &ncli, &capcli);
+			if (ncli > oldn)
+				memset(r, 0, sizeof(*r));
+			r->downloads += d;
+			r->bytes += b;
+			if (k.object != NOID)
+				hll_add(&r->a, hll_hash4((int32_t)k.object));
+			hll_add(&hday[x][0], hll_hash4((int32_t)k.client));
+		}
+		oldn = nreq;
+		r = rsumof(areq, k.day, k.requester, &rreq, &nreq, &capreq);
+		if (nreq > oldn)
+			memset(r, 0, sizeof(*r));
+		r->downloads += d;
+		r->bytes += b;
+		if (k.client != NOID)
+			hll_add(&r->a, hll_hash4((int32_t)k.client));
+		if (k.object != NOID)
+			hll_add(&r->b, hll_hash4((int32_t)k.object));
+		hll_add(&hday[x][2], hll_hash4((int32_t)k.requester));
+		if (k.object != NOID && k.client != NOID)
+			hll_add(&hday[x][3], hll_hash8((int64_t)((uint64_t)
+			    k.object << 32 | (uint64_t)k.client)));
+	}
+}
+
+/* Free the sketches of sketch(). */
+static void
+unsketch(void)
+{
+	size_t i;
+	int j;
+
+	if (hobj != NULL)
+		for (i = 0; i < nobj; i++)
+			hll_free(&hobj[i]);
+	if (hday != NULL)
+		for (i = 0; i < nday; i++)
+			for (j = 0; j < 4; j++)
+				hll_free(&hday[i][j]);
+	for (i = 0; i < ncli; i++) {
+		hll_free(&rcli[i].a);
+		hll_free(&rcli[i].b);
+	}
+	for (i = 0; i < nreq; i++) {
+		hll_free(&rreq[i].a);
+		hll_free(&rreq[i].b);
+	}
+	free(hobj);
+	free(hday);
+	hobj = NULL;
+	hday = NULL;
+	ncli = nreq = 0;
+	hmap_clear(acli);
+	hmap_clear(areq);
 }
 
 /* The months of the batch's rows as a date[] literal, into kbuf. */
@@ -1220,7 +1389,7 @@ monthlist(void)
 
 /*
  * The fast way: ids for the batch's new dictionary values, the narrow
- * rows by plain COPY into logs, the sums into the rollups.  Returns 0, or
+ * rows by plain COPY into logs, the sums into the queue.  Returns 0, or
  * -1 with e filled (the transaction is then in error: roll back to the
  * savepoint).
  */
@@ -1282,16 +1451,20 @@ fastbatch(unsigned long long *nnew, char *e)
 	}
 	if (emit("\377\377", 2, e) == -1 || copydone(e) == -1)
 		return -1;
-	if (copyagg("COPY pgload_obj FROM STDIN", aobj, fmtobj, e) == -1 ||
-	    copyagg("COPY pgload_day FROM STDIN", aday, fmtday, e) == -1 ||
-	    copyagg("COPY pgload_dl FROM STDIN", adl, fmtdl, e) == -1 ||
-	    copyagg("COPY pgload_err FROM STDIN", aerr, NULL, e) == -1 ||
-	    copyagg("COPY pgload_osize FROM STDIN", asize, fmtsize, e) == -1)
+	sketch();
+	if (copyagg("COPY pgload_queue_obj FROM STDIN", aobj, fmtobj,
+	    e) == -1 ||
+	    copyagg("COPY pgload_queue_day FROM STDIN", aday, fmtday, e) == -1 ||
+	    copyagg("COPY pgload_queue_client FROM STDIN", acli, fmtcli,
+	    e) == -1 ||
+	    copyagg("COPY pgload_queue_requester FROM STDIN", areq, fmtreq,
+	    e) == -1 ||
+	    copyagg("COPY report_pairs_queue FROM STDIN", adl, fmtpair,
+	    e) == -1 ||
+	    copyagg("COPY pgload_queue_err FROM STDIN", aerr, NULL, e) == -1 ||
+	    copyagg("COPY pgload_queue_osize FROM STDIN", asize, fmtsize,
+	    e) == -1)
 		return -1;
-	if ((r = pg_query(conn, "SELECT pgload_rollup()", 0, NULL, e,
-	    PG_ERRLEN)) == NULL)
-		return -1;
-	PQclear(r);
 	return 0;
 }
 
@@ -1338,6 +1511,7 @@ resetbatch(void)
 	hmap_clear(adl);
 	hmap_clear(aerr);
 	hmap_clear(asize);
+	unsketch();
 	nobj = nday = ndl = 0;
 	memset(cobj, 0, capobj * sizeof(*cobj));
 	memset(cday, 0, capday * sizeof(*cday));
@@ -1393,6 +1567,8 @@ stored(char *e)
 	return 0;
 }
 
+static void	kickfold(void);
+
 static void
 endlogbatch(void)
 {
@@ -1443,6 +1619,7 @@ endlogbatch(void)
 	}
 done:
 	sql("COMMIT");
+	kickfold();
 	ndone += nbatch;
 	if (vflag) {
 		t = elapsed();
@@ -1450,6 +1627,108 @@ done:
 		    ndone, nloaded, t > 0 ? ndone / t : 0.0);
 	}
 	resetbatch();
+}
+
+/*
+ * The folder: a thread with its own connection that runs pgload_fold()
+ * (sql/022-fold.sql) whenever a batch has committed, so that the server
+ * adds one batch's sums to the rollups while it takes the next batch's
+ * rows: two backends at work.  A fold takes everything queued, so a slow
+ * fold is followed by a bigger one, not by a backlog.
+ */
+static pthread_t folder;
+static pthread_mutex_t fmu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t fcv = PTHREAD_COND_INITIALIZER;
+static PGconn	*fconn;
+static int	 fwant, fstop, ffail, folding;
+static char	 ferr[PG_ERRLEN];
+
+static void *
+foldermain(void *arg)
+{
+	char e[PG_ERRLEN];
+	PGresult *r;
+
+	(void)arg;
+	pthread_mutex_lock(&fmu);
+	for (;;) {
+		while (!fwant && !fstop)
+			pthread_cond_wait(&fcv, &fmu);
+		if (!fwant)
+			break;
+		fwant = 0;
+		pthread_mutex_unlock(&fmu);
+		r = pg_query(fconn, "SELECT pgload_fold()", 0, NULL, e,
+		    sizeof(e));
+		PQclear(r);
+		pthread_mutex_lock(&fmu);
+		if (r == NULL) {
+			ffail = 1;
+			memcpy(ferr, e, sizeof(ferr));
+			break;
+		}
+	}
+	pthread_mutex_unlock(&fmu);
+	return NULL;
+}
+
+/* Ask for a fold (after a commit); exit if the folder has failed. */
+static void
+kickfold(void)
+{
+	pthread_mutex_lock(&fmu);
+	if (ffail) {
+		pthread_mutex_unlock(&fmu);
+		errx(1, "folding the rollups: %s", ferr);
+	}
+	fwant = 1;
+	pthread_cond_signal(&fcv);
+	pthread_mutex_unlock(&fmu);
+}
+
+static void
+startfolder(const char *conninfo)
+{
+	char e[PG_ERRLEN];
+
+	if ((fconn = pg_connect(conninfo, e, sizeof(e))) == NULL)
+		errx(1, "%s", e);
+	/* Named apart from the loader in pg_stat_activity. */
+	if (pg_exec(fconn, "SET synchronous_commit = off; "
+	    "SET client_min_messages = warning; SET jit = off; "
+	    "SELECT set_config('application_name', left(coalesce(nullif("
+	    "current_setting('application_name'), ''), 'pgload') || "
+	    "' (fold)', 63), false)", e, sizeof(e)) == -1)
+		errx(1, "%s", e);
+	fwant = 1;	/* what earlier runs left in the queue */
+	if ((errno = pthread_create(&folder, NULL, foldermain, NULL)) != 0)
+		err(1, "pthread_create");
+	folding = 1;
+}
+
+/*
+ * The last fold, then make every batch durable: batches commit with
+ * synchronous_commit off, and one synchronous commit flushes the WAL up
+ * to it, so that an exit status of 0 means the rows survive a crash (the
+ * nightly job advances its cursor on it).
+ */
+static void
+stopfolder(void)
+{
+	if (!folding)
+		return;
+	pthread_mutex_lock(&fmu);
+	fwant = fstop = 1;
+	pthread_cond_signal(&fcv);
+	pthread_mutex_unlock(&fmu);
+	if ((errno = pthread_join(folder, NULL)) != 0)
+		err(1, "pthread_join");
+	folding = 0;
+	PQfinish(fconn);
+	if (ffail)
+		errx(1, "folding the rollups: %s", ferr);
+	sql("SET synchronous_commit = on; BEGIN; SELECT pg_current_xact_id(); "
+	    "COMMIT");
 }
 
 static void *
@@ -1592,6 +1871,8 @@ setuplogs(void)
 	adl = hmap_new();
 	aerr = hmap_new();
 	asize = hmap_new();
+	acli = hmap_new();
+	areq = hmap_new();
 	capobj = capday = capdl = 1024;
 	cobj = xcalloc(capobj, sizeof(*cobj));
 	cday = xcalloc(capday, sizeof(*cday));
@@ -1621,6 +1902,11 @@ freelogs(void)
 	hmap_free(adl);
 	hmap_free(aerr);
 	hmap_free(asize);
+	unsketch();
+	hmap_free(acli);
+	hmap_free(areq);
+	free(rcli);
+	free(rreq);
 	free(cobj);
 	free(cday);
 	free(cdl);
@@ -1839,9 +2125,10 @@ main(int argc, char *argv[])
 	sql("SET synchronous_commit = off; SET client_min_messages = warning; "
 	    "SET temp_buffers = '256MB'; SET work_mem = '64MB'; SET jit = off");
 	logsmode = strcmp(table, "logs") == 0;
-	if (logsmode)
+	if (logsmode) {
 		setuplogs();
-	else
+		startfolder(conninfo);
+	} else
 		setuptable(table);
 
 	obuf = xmalloc(OBUFSIZE);
@@ -1861,9 +2148,10 @@ main(int argc, char *argv[])
 	}
 	if (lio_error(lio))
 		err(1, "stdin");
-	if (logsmode)
+	if (logsmode) {
 		endlogs();
-	else if (incopy)
+		stopfolder();
+	} else if (incopy)
 		endbatch();
 	lio_free(lio);
 	if (vflag)

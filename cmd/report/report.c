@@ -2155,7 +2155,8 @@ main(int argc, char *argv[])
 	};
 	const char *conninfo = "", *keyfile = NULL;
 	char err[SITE_ERRSZ], d0[48], d1[48];
-	int ch, removed, y, m, d;
+	int ch, removed, y, m, d, fold;
+	PGresult *r;
 
 	out_init();
 	while ((ch = getopt_long(argc, argv, "Had:k:no:t:v", longopts,
@@ -2213,6 +2214,22 @@ main(int argc, char *argv[])
 	 */
 	PQclear(query("settings", "SET jit = off", 0, NULL));
 	PQclear(query("settings", "SET work_mem = '64MB'", 0, NULL));
+	/*
+	 * Fold what pgload has queued (sql/022-fold.sql): the sums of batches
+	 * a killed pgload left, and the (file, downloader, requester) totals,
+	 * which loads queue and only this program reads.  Each fold is its
+	 * own transaction, before the snapshot the pages are made from.
+	 */
+	r = query("catalog", "SELECT to_regproc('report_pairs_fold') IS NOT NULL",
+	    0, NULL);
+	fold = strcmp(PQgetvalue(r, 0, 0), "t") == 0;
+	PQclear(r);
+	if (fold) {
+		PQclear(query("folding the rollup queue", "SELECT pgload_fold()",
+		    0, NULL));
+		PQclear(query("folding report_pairs_queue",
+		    "SELECT report_pairs_fold()", 0, NULL));
+	}
 	/* One snapshot: a concurrent pgload cannot tear the numbers. */
 	PQclear(query("begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 	    0, NULL));
