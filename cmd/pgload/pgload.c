@@ -349,6 +349,9 @@ checkline(const char *line, size_t len, size_t *colp, const char **f,
 	}
 	if (!logsmode)
 		return NULL;
+	/* The loader keeps its fields' offsets in 32 bits. */
+	if (len >= UINT32_MAX)
+		return "line longer than 4 GiB";
 	for (col = 0; col < ncols; col++)
 		if ((w = checkfield(col, f[col], n[col])) != NULL) {
 			*colp = col;
@@ -478,6 +481,7 @@ enum { D_BUCKET = 1, D_OBJECT, D_CLIENT, D_REQUESTER, D_OPERATION, D_UA,
 
 #define DICTMAX		(1 << 18)	/* cached ids per dictionary */
 #define NOID		INT64_MIN	/* NULL in logs */
+#define NOID32		INT32_MIN	/* NOID in rowid[] */
 
 /*
  * Batches are read and loaded at the same time: the main thread reads,
@@ -490,6 +494,7 @@ struct batch {
 	size_t		 len, size;
 	size_t		*off;		/* row -> offset in buf; [n] = len */
 	unsigned char	*dup;		/* row is a repeat within the batch */
+	uint32_t	*fo;		/* row -> its fields' offsets in it */
 	unsigned long long *lines;	/* row -> input line number */
 	size_t		 n;
 	struct hmap	*seen;		/* hash and time of its rows */
@@ -510,6 +515,8 @@ static char	*bbuf;
 static size_t	 blen;
 static size_t	*rowoff;
 static unsigned char *rowdup;
+static uint32_t	*rowfo;			/* NLOGCOLS + 1 per row */
+static int32_t	*rowid;			/* ND per row: ids scanrow() found */
 static struct hmap *months;
 static struct hmap *dict[ND];		/* COPY text of a value -> its id */
 static char	*mbuf;			/* the batch's pgload_miss rows */
@@ -696,19 +703,38 @@ addmiss(int k, size_t klen)
 	nmiss++;
 }
 
+/* The fields of batch row i, as fields() found them when it was read. */
+static void
+rowfields(size_t i, const char **f, size_t *n)
+{
+	const uint32_t *o = rowfo + i * (NLOGCOLS + 1);
+	const char *line = bbuf + rowoff[i];
+	size_t k;
+
+	for (k = 0; k < NLOGCOLS; k++) {
+		f[k] = line + o[k];
+		n[k] = o[k + 1] - o[k] - 1;
+	}
+}
+
 /* The loader, before sending: the dictionary values it has no id for. */
 static void
-scanrow(const char *line, size_t len)
+scanrow(size_t row)
 {
 	const char *f[NLOGCOLS];
 	size_t n[NLOGCOLS], klen;
+	int32_t *id = rowid + row * ND;
+	int64_t *v;
 	int k, isnew;
 
-	(void)fields(line, len, f, n, NLOGCOLS);
+	rowfields(row, f, n);
 	for (k = 1; k < ND; k++) {
-		if (!dictkey(k, f, n, &klen))
+		if (!dictkey(k, f, n, &klen)) {
+			id[k] = NOID32;
 			continue;
-		(void)hmap_get(dict[k], kbuf, klen, 1, -1, &isnew);
+		}
+		v = hmap_get(dict[k], kbuf, klen, 1, -1, &isnew);
+		id[k] = *v;	/* -1 until pgload_dict() tells */
 		if (isnew)
 			addmiss(k, klen);
 	}
@@ -983,7 +1009,7 @@ tbuuid(const char *f)
 
 /* Pass 2: a row's narrow logs line to the COPY, its counts to the sums. */
 static int
-sendrow(size_t row, const char *line, size_t len, char *e)
+sendrow(size_t row, char *e)
 {
 	/* error_code, request_id, request_uri, referer, version_id ... */
 	static const int texts[] = { 11, 6, 9, 16, 18, 19, 20, 21, 22, 23,
@@ -996,9 +1022,11 @@ sendrow(size_t row, const char *line, size_t len, char *e)
 	unsigned long ul;
 	int k, dl, l;
 
-	(void)fields(line, len, f, n, NLOGCOLS);
+	rowfields(row, f, n);
 	for (k = 1; k < ND; k++)
-		if ((id[k] = dictid(k, f, n)) == -1) {
+		if ((id[k] = rowid[row * ND + k]) == NOID32)
+			id[k] = NOID;
+		else if (id[k] == -1 && (id[k] = dictid(k, f, n)) == -1) {
 			/* pgload_dict() did not return it: cannot happen. */
 			snprintf(e, PG_ERRLEN, "stdin:%llu: no id for column "
 			    "%s", linemap[row], logcols[k == D_BUCKET ? 2 :
@@ -1196,24 +1224,100 @@ fmtday(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 	return l;
 }
 
-/* A report_pairs_queue row of an adl key, or nothing. */
-static int
-fmtpair(char *b, size_t sz, const void *key, size_t klen, int64_t v)
-{
-	struct dlkey k;
-	int l;
+/* One (object, client, requester) download total of the batch. */
+struct pair {
+	int64_t	 object, client, requester, downloads, bytes;
+};
 
-	(void)klen;
-	memcpy(&k, key, sizeof(k));
-	if (k.object == NOID || k.client == NOID)
+static int
+cmppair(const void *a, const void *b)
+{
+	const struct pair *x = a, *y = b;
+
+	if (x->object != y->object)
+		return x->object < y->object ? -1 : 1;
+	if (x->client != y->client)
+		return x->client < y->client ? -1 : 1;
+	if (x->requester != y->requester)
+		return x->requester < y->requester ? -1 : 1;
+	return 0;
+}
+
+/*
+ * The batch's report_pairs_queue rows: one per object, its clients,
+ * requesters, downloads and bytes as four arrays in step (a tenth of
+ * the rows one per pair would be, which the server stores that much
+ * faster).  0 or -1 (e).
+ */
+static int
+copypairs(char *e)
+{
+	struct pair *p;
+	const void *key;
+	struct dlkey k;
+	int64_t *v;
+	size_t it = 0, klen, np = 0, i, j, x;
+	char num[32];
+	int col, l;
+
+	p = xreallocarray(NULL, hmap_count(adl) + 1, sizeof(*p));
+	while (hmap_next(adl, &it, &key, &klen, &v)) {
+		memcpy(&k, key, sizeof(k));
+		if (k.object == NOID || k.client == NOID)
+			continue;
+		p[np].object = k.object;
+		p[np].client = k.client;
+		p[np].requester = k.requester;
+		p[np].downloads = cdl[*v][0];
+		p[np].bytes = cdl[*v][1];
+		np++;
+	}
+	qsort(p, np, sizeof(*p), cmppair);
+	/* The same pair on several days of the batch: one entry. */
+	for (i = j = 0; i < np; i++)
+		if (j > 0 && cmppair(&p[j - 1], &p[i]) == 0) {
+			p[j - 1].downloads += p[i].downloads;
+			p[j - 1].bytes += p[i].bytes;
+		} else
+			p[j++] = p[i];
+	np = j;
+	if (np == 0) {
+		free(p);
 		return 0;
-	l = fmtid(b, k.object);
-	b[l++] = '\t';
-	l += fmtid(b + l, k.client);
-	b[l++] = '\t';
-	l += fmtid(b + l, k.requester);
-	return l + snprintf(b + l, sz - l, "\t%lld\t%lld\n",
-	    (long long)cdl[v][0], (long long)cdl[v][1]);
+	}
+	if (pg_copy_begin(conn, "COPY report_pairs_queue FROM STDIN", e,
+	    PG_ERRLEN) == -1)
+		goto fail;
+	for (i = 0; i < np; i = j) {
+		for (j = i; j < np && p[j].object == p[i].object; j++)
+			;
+		l = snprintf(num, sizeof(num), "%lld", (long long)p[i].object);
+		if (emit(num, l, e) == -1)
+			goto fail;
+		for (col = 0; col < 4; col++) {
+			if (emit("\t{", 2, e) == -1)
+				goto fail;
+			for (x = i; x < j; x++) {
+				int64_t val = col == 0 ? p[x].client :
+				    col == 1 ? p[x].requester :
+				    col == 2 ? p[x].downloads : p[x].bytes;
+
+				l = snprintf(num, sizeof(num), "%s%lld",
+				    x > i ? "," : "", (long long)val);
+				if (emit(num, l, e) == -1)
+					goto fail;
+			}
+			if (emit("}", 1, e) == -1)
+				goto fail;
+		}
+		if (emit("\n", 1, e) == -1)
+			goto fail;
+	}
+	free(p);
+	return copydone(e);
+fail:
+	free(p);
+	return -1;
 }
 
 /* A pgload_queue_client (one set) or _requester (two) row. */
@@ -1444,26 +1548,30 @@ fastbatch(unsigned long long *nnew, char *e)
 	for (i = 0; i < nbatch; i++) {
 		if (rowdup[i])
 			continue;
-		if (sendrow(i, bbuf + rowoff[i], rowoff[i + 1] - rowoff[i] - 1,
-		    e) == -1)
+		if (sendrow(i, e) == -1)
 			return -1;
 		++*nnew;
 	}
 	if (emit("\377\377", 2, e) == -1 || copydone(e) == -1)
 		return -1;
 	sketch();
-	if (copyagg("COPY pgload_queue_obj FROM STDIN", aobj, fmtobj,
+	/* Every column but batch, which is this transaction. */
+	if (copyagg("COPY pgload_queue_obj (day, object_id, requests, "
+	    "downloads, full_downloads, partial_downloads, bytes_sent, errors, "
+	    "downloaders) FROM STDIN", aobj, fmtobj, e) == -1 ||
+	    copyagg("COPY pgload_queue_day (day, requests, downloads, "
+	    "full_downloads, partial_downloads, bytes_sent, errors, downloaders, "
+	    "objects, requesters, object_downloaders) FROM STDIN", aday, fmtday,
 	    e) == -1 ||
-	    copyagg("COPY pgload_queue_day FROM STDIN", aday, fmtday, e) == -1 ||
-	    copyagg("COPY pgload_queue_client FROM STDIN", acli, fmtcli,
-	    e) == -1 ||
-	    copyagg("COPY pgload_queue_requester FROM STDIN", areq, fmtreq,
-	    e) == -1 ||
-	    copyagg("COPY report_pairs_queue FROM STDIN", adl, fmtpair,
-	    e) == -1 ||
-	    copyagg("COPY pgload_queue_err FROM STDIN", aerr, NULL, e) == -1 ||
-	    copyagg("COPY pgload_queue_osize FROM STDIN", asize, fmtsize,
-	    e) == -1)
+	    copyagg("COPY pgload_queue_client (day, client_id, downloads, "
+	    "bytes_sent, objects) FROM STDIN", acli, fmtcli, e) == -1 ||
+	    copyagg("COPY pgload_queue_requester (day, requester_id, downloads, "
+	    "bytes_sent, clients, objects) FROM STDIN", areq, fmtreq, e) == -1 ||
+	    copypairs(e) == -1 ||
+	    copyagg("COPY pgload_queue_err (day, operation, http_status, "
+	    "error_code, requests) FROM STDIN", aerr, NULL, e) == -1 ||
+	    copyagg("COPY pgload_queue_osize (object_id, size) FROM STDIN",
+	    asize, fmtsize, e) == -1)
 		return -1;
 	return 0;
 }
@@ -1542,8 +1650,7 @@ stored(char *e)
 	ends[1] = nbatch - 1;	/* a repeat would do as well */
 	for (k = 0; k < 2; k++) {
 		i = ends[k];
-		(void)fields(bbuf + rowoff[i], rowoff[i + 1] - rowoff[i] - 1,
-		    f, n, NLOGCOLS);
+		rowfields(i, f, n);
 		if (n[3] >= sizeof(tm))
 			continue;
 		memcpy(hash, f[0], 32);
@@ -1598,7 +1705,7 @@ endlogbatch(void)
 	}
 	for (i = 0; i < nbatch; i++)
 		if (!rowdup[i])
-			scanrow(bbuf + rowoff[i], rowoff[i + 1] - rowoff[i] - 1);
+			scanrow(i);
 	sql("SAVEPOINT fast");
 	if (fastbatch(&nnew, e) == 0)
 		nloaded += nnew;
@@ -1750,6 +1857,7 @@ loadermain(void *arg)
 		blen = b->len;
 		rowoff = b->off;
 		rowdup = b->dup;
+		rowfo = b->fo;
 		linemap = b->lines;
 		months = b->months;
 		nbatch = b->n;
@@ -1811,6 +1919,10 @@ addlogline(const char *line, size_t len, unsigned long long lineno,
 	int isnew;
 
 	b->off[b->n] = b->len;
+	/* The fields' offsets, so that the loader need not split it again. */
+	for (i = 0; i < NLOGCOLS; i++)
+		b->fo[b->n * (NLOGCOLS + 1) + i] = f[i] - line;
+	b->fo[b->n * (NLOGCOLS + 1) + NLOGCOLS] = len + 1;
 	bput(&b->buf, &b->len, &b->size, line, len);
 	bput(&b->buf, &b->len, &b->size, "\n", 1);
 	/* Repeats within the batch: same hash (any case) and time text. */
@@ -1857,10 +1969,13 @@ setuplogs(void)
 	sql("SELECT pgload_prepare(), pgload_fast_prepare()");
 	for (k = 1; k < ND; k++)
 		dict[k] = hmap_new();
+	rowid = xreallocarray(NULL, batchrows, ND * sizeof(*rowid));
 	for (k = 0; k < 2; k++) {
 		bt[k].off = xreallocarray(NULL, batchrows + 1,
 		    sizeof(*bt[k].off));
 		bt[k].dup = xmalloc(batchrows);
+		bt[k].fo = xreallocarray(NULL, batchrows, (NLOGCOLS + 1) *
+		    sizeof(*bt[k].fo));
 		bt[k].lines = xreallocarray(NULL, batchrows,
 		    sizeof(*bt[k].lines));
 		bt[k].seen = hmap_new();
@@ -1889,10 +2004,12 @@ freelogs(void)
 
 	for (k = 1; k < ND; k++)
 		hmap_free(dict[k]);
+	free(rowid);
 	for (k = 0; k < 2; k++) {
 		free(bt[k].buf);
 		free(bt[k].off);
 		free(bt[k].dup);
+		free(bt[k].fo);
 		free(bt[k].lines);
 		hmap_free(bt[k].seen);
 		hmap_free(bt[k].months);
