@@ -24,7 +24,8 @@
 #           own transactions;
 # then, on the last pgload database of the default input:
 #   again:  pgload <rows.tsv a second time: every line a duplicate, every
-#           batch merged the slow way; the row count must not change.
+#           batch probed (its keys looked up in logs, nothing loaded); the
+#           row count must not change.
 #
 # Prints each run's rows/s and peak RSS (/usr/bin/time -v), the medians and
 # their ratio, and writes the same to bench/results/pgload.txt.

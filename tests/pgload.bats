@@ -171,7 +171,7 @@ check_rollups() {
 	check_rollups
 }
 
-@test "pgload: a batch with lines loaded before is merged the slow way, each line once" {
+@test "pgload: a batch with lines loaded before is probed, or merged the slow way; each line once" {
 	f=$(gen 3000 12)
 	head -1000 "$f" >"$T/first.tsv"
 	sed -n 501,3000p "$f" >"$T/second.tsv"
@@ -181,9 +181,9 @@ check_rollups() {
 	# fast path tried); the rest is new.
 	run -0 --separate-stderr pgload -v -b 500 <"$T/second.tsv"
 	[ "$output" = "" ]
-	[[ $stderr == *"pgload: stdin:1-500: line 1 is stored already: merging"* ]]
-	[[ $stderr == *"pgload: 2500 rows, 2000 new, 0 set aside, "*", 1 batch merged the slow way" ]]
-	[ "$(grep -c 'merging' <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"pgload: stdin:1-500: line 1 is stored already: 500 stored already, loading the rest"* ]]
+	[[ $stderr == *"pgload: 2500 rows, 2000 new, 0 set aside, "*", 1 batch probed, 0 batches merged the slow way" ]]
+	[ "$(grep -c 'stored already' <<<"$stderr")" -eq 1 ]
 	[ "$(q 'SELECT count(*) FROM logs')" -eq "$(sort -u "$f" | wc -l)" ]
 	check_rollups
 	# Old lines between new first and last ones: the plain COPY into logs
@@ -195,12 +195,13 @@ check_rollups() {
 	[[ $stderr == *"pgload: 102 rows, 2 new, 0 set aside, "*", 1 batch merged the slow way" ]]
 	[ "$(q 'SELECT count(*) FROM logs')" -eq "$(cat "$f" "$T/rows-2-16.tsv" | sort -u | wc -l)" ]
 	check_rollups
-	# A batch half old, half new: the new half is loaded by the merge.
+	# A batch half old, half new: a probe finds the old half, the fast
+	# way loads the new one.
 	head -2000 "$T/second.tsv" | tail -1200 >"$T/half.tsv"
 	gen 600 13 >/dev/null
 	cat "$T/rows-600-13.tsv" >>"$T/half.tsv"
 	run -0 --separate-stderr pgload -v -b 5000 <"$T/half.tsv"
-	[[ $stderr == *"pgload: 1800 rows, 600 new, 0 set aside, "*", 1 batch merged the slow way" ]]
+	[[ $stderr == *"pgload: 1800 rows, 600 new, 0 set aside, "*", 1 batch probed, 0 batches merged the slow way" ]]
 	[ "$(q 'SELECT count(*) FROM logs')" -eq "$(cat "$f" "$T/rows-2-16.tsv" "$T/rows-600-13.tsv" | sort -u | wc -l)" ]
 	check_rollups
 }

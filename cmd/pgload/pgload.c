@@ -477,7 +477,7 @@ addline(const char *line, size_t len, unsigned long long lineno)
  * with their input lines.
  */
 enum { D_BUCKET = 1, D_OBJECT, D_CLIENT, D_REQUESTER, D_OPERATION, D_UA,
-    ND };
+    D_ENDPOINT, ND };
 
 #define DICTMAX		(1 << 18)	/* cached ids per dictionary */
 #define NOID		INT64_MIN	/* NULL in logs */
@@ -528,6 +528,7 @@ static size_t	 nmiss, mkeyslen, mkeyssize, mcap;
 static char	*kbuf;			/* a cache key being built */
 static size_t	 kbufsize;
 static unsigned long long nslow;	/* batches loaded the slow way */
+static unsigned long long nprobed;	/* batches probed for stored lines */
 
 /* Per-batch aggregates: key -> index into the arrays below. */
 struct cnt {
@@ -640,7 +641,7 @@ static int
 dictkey(int k, const char **f, const size_t *n, size_t *len)
 {
 	const char *a = NULL, *b = NULL;
-	size_t na = 0, nb = 0;
+	size_t na = 0, nb = 0, i;
 
 	switch (k) {
 	case D_BUCKET:
@@ -663,6 +664,20 @@ dictkey(int k, const char **f, const size_t *n, size_t *len)
 	case D_UA:
 		a = f[17], na = n[17];
 		break;
+	case D_ENDPOINT:
+		/* signature_version ... tls_version: columns a to e. */
+		for (i = 20; i <= 24 && isnull(f[i], n[i]); i++)
+			;
+		if (i > 24)
+			return 0;
+		kreserve(n[20] + n[21] + n[22] + n[23] + n[24] + 5);
+		for (i = 20, *len = 0; i <= 24; i++) {
+			if (i > 20)
+				kbuf[(*len)++] = '\t';
+			memcpy(kbuf + *len, f[i], n[i]);
+			*len += n[i];
+		}
+		return 1;
 	}
 	if (b == NULL && isnull(a, na))
 		return 0;
@@ -683,7 +698,7 @@ addmiss(int k, size_t klen)
 {
 	char num[32];
 	const char *tab;
-	int l;
+	int l, ncol;
 
 	if (nmiss == mcap) {
 		mcap = mcap ? mcap * 2 : 1024;
@@ -696,10 +711,17 @@ addmiss(int k, size_t klen)
 	bput(&mkeys, &mkeyslen, &mkeyssize, kbuf, klen);
 	l = snprintf(num, sizeof(num), "%d\t%zu\t", k, nmiss);
 	bput(&mbuf, &mlen, &msize, num, l);
-	/* kbuf is "a" or "a<tab>b": the COPY text of columns a and b. */
+	/*
+	 * kbuf is the COPY text of columns a, or a and b, or a to e (the
+	 * values never hold a raw tab); the others are NULL.
+	 */
 	bput(&mbuf, &mlen, &msize, kbuf, klen);
-	tab = memchr(kbuf, '\t', klen);
-	bput(&mbuf, &mlen, &msize, tab ? "\n" : "\t\\N\n", tab ? 1 : 4);
+	for (ncol = 1, tab = kbuf; (tab = memchr(tab, '\t', kbuf + klen -
+	    tab)) != NULL; tab++)
+		ncol++;
+	for (; ncol < 5; ncol++)
+		bput(&mbuf, &mlen, &msize, "\t\\N", 3);
+	bput(&mbuf, &mlen, &msize, "\n", 1);
 	nmiss++;
 }
 
@@ -1011,9 +1033,10 @@ tbuuid(const char *f)
 static int
 sendrow(size_t row, char *e)
 {
-	/* error_code, request_id, request_uri, referer, version_id ... */
-	static const int texts[] = { 11, 6, 9, 16, 18, 19, 20, 21, 22, 23,
-	    24, 25, 26, 27, 28 };
+	/* error_code, request_id, request_uri, referer, version_id, host_id */
+	static const int texts[] = { 11, 6, 9, 16, 18, 19 };
+	/* access_point_arn ... extra */
+	static const int texts2[] = { 25, 26, 27, 28 };
 	const char *f[NLOGCOLS];
 	size_t n[NLOGCOLS], i, x;
 	int64_t id[ND], day, status, bytes, size;
@@ -1031,7 +1054,8 @@ sendrow(size_t row, char *e)
 			snprintf(e, PG_ERRLEN, "stdin:%llu: no id for column "
 			    "%s", linemap[row], logcols[k == D_BUCKET ? 2 :
 			    k == D_OBJECT ? 8 : k == D_CLIENT ? 4 :
-			    k == D_REQUESTER ? 5 : k == D_OPERATION ? 7 : 17]);
+			    k == D_REQUESTER ? 5 : k == D_OPERATION ? 7 :
+			    k == D_UA ? 17 : 23]);
 			(void)pg_copy_end(conn, e, &ul, col, sizeof(col), ek,
 			    sizeof(ek));
 			olen = 0;
@@ -1039,7 +1063,7 @@ sendrow(size_t row, char *e)
 		}
 	/* The columns of COPY logs (...) in fastbatch(). */
 	tblen = 0;
-	tb16(28);
+	tb16(24);
 	tbuuid(f[0]);
 	if (tbtime(f[3], n[3]) == -1) {
 		snprintf(e, PG_ERRLEN, "stdin:%llu: more than 6 fractional "
@@ -1062,6 +1086,9 @@ sendrow(size_t row, char *e)
 	tbnum(f[10], n[10], 2);
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		tbtext(f[texts[i]], n[texts[i]]);
+	tbint(id[D_ENDPOINT], 4);
+	for (i = 0; i < sizeof(texts2) / sizeof(texts2[0]); i++)
+		tbtext(f[texts2[i]], n[texts2[i]]);
 	if (emit(tb, tblen, e) == -1)
 		return -1;
 
@@ -1536,8 +1563,7 @@ fastbatch(unsigned long long *nnew, char *e)
 	    "object_size, bucket_id, object_id, client_id, requester_id, "
 	    "user_agent_id, total_time, turnaround_time, operation_id, "
 	    "http_status, error_code, request_id, request_uri, referer, "
-	    "version_id, host_id, signature_version, cipher_suite, auth_type, "
-	    "host_header, tls_version, access_point_arn, acl_required, "
+	    "version_id, host_id, endpoint_id, access_point_arn, acl_required, "
 	    "source_region, extra) FROM STDIN (FORMAT binary)", e,
 	    PG_ERRLEN) == -1)
 		return -1;
@@ -1676,13 +1702,74 @@ stored(char *e)
 
 static void	kickfold(void);
 
+/*
+ * A rerun's batch: which of its lines are stored already.  Their (time,
+ * line_hash) go by binary COPY into pgload_probe, pgload_probed() looks
+ * each up in logs' primary key, and those rows are marked repeats, so that
+ * the fast way loads only the rest (instead of the whole batch going the
+ * slow way through staging).  Returns 0 with *nold set, or -1 with e
+ * filled (the transaction is then in error).  The loaders' lock is held:
+ * no other pgload can store a line between the probe and the load.
+ */
+static int
+probe(size_t *nold, char *e)
+{
+	const char *f[NLOGCOLS];
+	size_t n[NLOGCOLS], i;
+	char ek[PG_ERRLEN], col[64];
+	unsigned long ul;
+	PGresult *r;
+	long ord;
+	int j;
+
+	if (pg_copy_begin(conn, "COPY pgload_probe FROM STDIN (FORMAT binary)",
+	    e, PG_ERRLEN) == -1)
+		return -1;
+	if (emit("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19, e) == -1)
+		return -1;
+	for (i = 0; i < nbatch; i++) {
+		if (rowdup[i])
+			continue;
+		rowfields(i, f, n);
+		tblen = 0;
+		tb16(3);
+		tbint((int64_t)i, 4);
+		if (tbtime(f[3], n[3]) == -1) {
+			snprintf(e, PG_ERRLEN, "stdin:%llu: more than 6 "
+			    "fractional digits of a second", linemap[i]);
+			(void)pg_copy_end(conn, e, &ul, col, sizeof(col), ek,
+			    sizeof(ek));
+			olen = 0;
+			return -1;
+		}
+		tbuuid(f[0]);
+		if (emit(tb, tblen, e) == -1)
+			return -1;
+	}
+	if (emit("\377\377", 2, e) == -1 || copydone(e) == -1)
+		return -1;
+	if ((r = pg_query(conn, "SELECT pgload_probed()", 0, NULL, e,
+	    PG_ERRLEN)) == NULL)
+		return -1;
+	*nold = 0;
+	for (j = 0; j < PQntuples(r); j++) {
+		ord = strtol(PQgetvalue(r, j, 0), NULL, 10);
+		if (ord >= 0 && (size_t)ord < nbatch && !rowdup[ord]) {
+			rowdup[ord] = 1;
+			++*nold;
+		}
+	}
+	PQclear(r);
+	return 0;
+}
+
 static void
 endlogbatch(void)
 {
 	char e[PG_ERRLEN];
 	unsigned long long nnew;
 	double t;
-	size_t i;
+	size_t i, nold;
 	int k;
 
 	if (nbatch == 0)
@@ -1696,13 +1783,29 @@ endlogbatch(void)
 	 */
 	sql("SELECT pg_advisory_xact_lock(1395803215, 2)");
 	if (stored(e)) {
+		sql("SAVEPOINT probe");
+		if (probe(&nold, e) == -1) {
+			if (PQstatus(conn) != CONNECTION_OK)
+				dbdie(e);
+			if (vflag)
+				fprintf(stderr, "pgload: stdin:%llu-%llu: %s: "
+				    "merging\n", linemap[0],
+				    linemap[nbatch - 1], e);
+			sql("ROLLBACK TO SAVEPOINT probe");
+			slowbatch();
+			nslow++;
+			goto done;
+		}
+		nprobed++;
 		if (vflag)
-			fprintf(stderr, "pgload: stdin:%llu-%llu: %s: "
-			    "merging\n", linemap[0], linemap[nbatch - 1], e);
-		slowbatch();
-		nslow++;
-		goto done;
+			fprintf(stderr, "pgload: stdin:%llu-%llu: %s: %zu "
+			    "stored already, loading the rest\n", linemap[0],
+			    linemap[nbatch - 1], e, nold);
 	}
+	for (i = 0; i < nbatch && rowdup[i]; i++)
+		;
+	if (i == nbatch)	/* every line stored already */
+		goto done;
 	for (i = 0; i < nbatch; i++)
 		if (!rowdup[i])
 			scanrow(i);
@@ -2273,8 +2376,9 @@ main(int argc, char *argv[])
 	lio_free(lio);
 	if (vflag)
 		fprintf(stderr, "pgload: %llu rows, %llu new, %llu set aside, "
-		    "%.1f s, %llu batch%s merged the slow way\n", nread, nloaded,
-		    nbad, elapsed(), nslow, nslow == 1 ? "" : "es");
+		    "%.1f s, %llu batch%s probed, %llu batch%s merged the slow "
+		    "way\n", nread, nloaded, nbad, elapsed(), nprobed,
+		    nprobed == 1 ? "" : "es", nslow, nslow == 1 ? "" : "es");
 	PQfinish(conn);
 	if (kfp && fclose(kfp) == EOF)
 		err(1, "%s", kfile);
