@@ -740,6 +740,28 @@ rowfields(size_t i, const char **f, size_t *n)
 }
 
 /* The loader, before sending: the dictionary values it has no id for. */
+/*
+ * The last key scanrow() looked up in each dictionary and what it found:
+ * neighbouring lines often share bucket, operation, requester and
+ * endpoint, and a compare is cheaper than a hash lookup.  Reset at each
+ * batch (memoreset()).
+ */
+static struct {
+	char	*key;
+	size_t	 len, size;
+	int32_t	 id;
+	int	 ok;
+} memo[ND];
+
+static void
+memoreset(void)
+{
+	int k;
+
+	for (k = 1; k < ND; k++)
+		memo[k].ok = 0;
+}
+
 static void
 scanrow(size_t row)
 {
@@ -755,10 +777,19 @@ scanrow(size_t row)
 			id[k] = NOID32;
 			continue;
 		}
+		if (memo[k].ok && memo[k].len == klen &&
+		    memcmp(memo[k].key, kbuf, klen) == 0) {
+			id[k] = memo[k].id;
+			continue;
+		}
 		v = hmap_get(dict[k], kbuf, klen, 1, -1, &isnew);
 		id[k] = *v;	/* -1 until pgload_dict() tells */
 		if (isnew)
 			addmiss(k, klen);
+		memo[k].len = 0;
+		bput(&memo[k].key, &memo[k].len, &memo[k].size, kbuf, klen);
+		memo[k].id = id[k];
+		memo[k].ok = 1;
 	}
 }
 
@@ -1168,10 +1199,38 @@ sendrow(size_t row, char *e)
 	return 0;
 }
 
-/* COPY one aggregate hmap's rows, formatted by fmt.  0 or -1 (e). */
-static int
-copyagg(const char *sqlcopy, struct hmap *m,
-    int (*fmt)(char *, size_t, const void *, size_t, int64_t), char *e)
+/*
+ * The queue tables' rows of a batch, as COPY text, made while the server
+ * still works through the batch's logs rows (see fastbatch()).
+ */
+struct qbuf {
+	const char	*sql;		/* COPY ... FROM STDIN */
+	char		*b;
+	size_t		 len, size;
+};
+enum { Q_OBJ, Q_DAY, Q_CLIENT, Q_REQ, Q_PAIRS, Q_ERR, Q_OSIZE, NQ };
+static struct qbuf qb[NQ] = {
+	/* Every column but batch, which is the loading transaction. */
+	{ .sql = "COPY pgload_queue_obj (day, object_id, requests, downloads, "
+	    "full_downloads, partial_downloads, bytes_sent, errors, "
+	    "downloaders) FROM STDIN" },
+	{ .sql = "COPY pgload_queue_day (day, requests, downloads, full_downloads, "
+	    "partial_downloads, bytes_sent, errors, downloaders, objects, "
+	    "requesters, object_downloaders) FROM STDIN" },
+	{ .sql = "COPY pgload_queue_client (day, client_id, downloads, bytes_sent, "
+	    "objects) FROM STDIN" },
+	{ .sql = "COPY pgload_queue_requester (day, requester_id, downloads, "
+	    "bytes_sent, clients, objects) FROM STDIN" },
+	{ .sql = "COPY report_pairs_queue FROM STDIN" },
+	{ .sql = "COPY pgload_queue_err (day, operation, http_status, error_code, "
+	    "requests) FROM STDIN" },
+	{ .sql = "COPY pgload_queue_osize (object_id, size) FROM STDIN" },
+};
+
+/* An aggregate hmap's rows, formatted by fmt, into q. */
+static void
+fmtagg(struct qbuf *q, struct hmap *m,
+    int (*fmt)(char *, size_t, const void *, size_t, int64_t))
 {
 	static char line[4 * HLL_TEXTMAX + 256];
 	const void *key;
@@ -1179,22 +1238,34 @@ copyagg(const char *sqlcopy, struct hmap *m,
 	size_t it = 0, klen;
 	int l;
 
-	if (hmap_count(m) == 0)
-		return 0;
-	if (pg_copy_begin(conn, sqlcopy, e, PG_ERRLEN) == -1)
-		return -1;
 	while (hmap_next(m, &it, &key, &klen, &v)) {
 		if (fmt == NULL) {	/* the key is the row's text */
-			if (emit(key, klen, e) == -1)
-				return -1;
+			bput(&q->b, &q->len, &q->size, key, klen);
 			l = snprintf(line, sizeof(line), "\t%lld\n",
 			    (long long)*v);
 		} else
 			l = fmt(line, sizeof(line), key, klen, *v);
-		if (emit(line, l, e) == -1)
-			return -1;
+		bput(&q->b, &q->len, &q->size, line, l);
 	}
-	return copydone(e);
+}
+
+/* COPY q's rows, if any.  0 or -1 (e). */
+static int
+sendq(struct qbuf *q, char *e)
+{
+	char col[64], ek[PG_ERRLEN];
+	unsigned long l;
+
+	if (q->len == 0)
+		return 0;
+	if (pg_copy_begin(conn, q->sql, e, PG_ERRLEN) == -1)
+		return -1;
+	if (pg_copy_put(conn, q->b, q->len, e, PG_ERRLEN) == -1) {
+		(void)pg_copy_end(conn, NULL, &l, col, sizeof(col), ek,
+		    sizeof(ek));
+		return -1;
+	}
+	return pg_copy_end(conn, NULL, &l, col, sizeof(col), e, PG_ERRLEN);
 }
 
 static int
@@ -1271,13 +1342,13 @@ cmppair(const void *a, const void *b)
 }
 
 /*
- * The batch's report_pairs_queue rows: one per object, its clients,
- * requesters, downloads and bytes as four arrays in step (a tenth of
- * the rows one per pair would be, which the server stores that much
- * faster).  0 or -1 (e).
+ * The batch's report_pairs_queue rows, into q: one per object, its
+ * clients, requesters, downloads and bytes as four arrays in step (a
+ * tenth of the rows one per pair would be, which the server stores that
+ * much faster).
  */
-static int
-copypairs(char *e)
+static void
+fmtpairs(struct qbuf *q)
 {
 	struct pair *p;
 	const void *key;
@@ -1308,22 +1379,13 @@ copypairs(char *e)
 		} else
 			p[j++] = p[i];
 	np = j;
-	if (np == 0) {
-		free(p);
-		return 0;
-	}
-	if (pg_copy_begin(conn, "COPY report_pairs_queue FROM STDIN", e,
-	    PG_ERRLEN) == -1)
-		goto fail;
 	for (i = 0; i < np; i = j) {
 		for (j = i; j < np && p[j].object == p[i].object; j++)
 			;
 		l = snprintf(num, sizeof(num), "%lld", (long long)p[i].object);
-		if (emit(num, l, e) == -1)
-			goto fail;
+		bput(&q->b, &q->len, &q->size, num, l);
 		for (col = 0; col < 4; col++) {
-			if (emit("\t{", 2, e) == -1)
-				goto fail;
+			bput(&q->b, &q->len, &q->size, "\t{", 2);
 			for (x = i; x < j; x++) {
 				int64_t val = col == 0 ? p[x].client :
 				    col == 1 ? p[x].requester :
@@ -1331,20 +1393,13 @@ copypairs(char *e)
 
 				l = snprintf(num, sizeof(num), "%s%lld",
 				    x > i ? "," : "", (long long)val);
-				if (emit(num, l, e) == -1)
-					goto fail;
+				bput(&q->b, &q->len, &q->size, num, l);
 			}
-			if (emit("}", 1, e) == -1)
-				goto fail;
+			bput(&q->b, &q->len, &q->size, "}", 1);
 		}
-		if (emit("\n", 1, e) == -1)
-			goto fail;
+		bput(&q->b, &q->len, &q->size, "\n", 1);
 	}
 	free(p);
-	return copydone(e);
-fail:
-	free(p);
-	return -1;
 }
 
 /* A pgload_queue_client (one set) or _requester (two) row. */
@@ -1528,8 +1583,10 @@ static int
 fastbatch(unsigned long long *nnew, char *e)
 {
 	const char *params[1];
+	char col[64], ek[PG_ERRLEN];
 	PGresult *r;
 	size_t i, klen;
+	unsigned long ul;
 	int64_t *v;
 	long ord;
 	int j;
@@ -1578,27 +1635,35 @@ fastbatch(unsigned long long *nnew, char *e)
 			return -1;
 		++*nnew;
 	}
-	if (emit("\377\377", 2, e) == -1 || copydone(e) == -1)
+	/*
+	 * Send the rest of the rows, then make the queue's rows while the
+	 * server is still working through them; only then wait for the
+	 * COPY's end.
+	 */
+	if (emit("\377\377", 2, e) == -1)
 		return -1;
+	if (olen > 0 && pg_copy_put(conn, obuf, olen, e, PG_ERRLEN) == -1) {
+		olen = 0;
+		(void)pg_copy_end(conn, NULL, &ul, col, sizeof(col), ek,
+		    sizeof(ek));
+		return -1;
+	}
+	olen = 0;
 	sketch();
-	/* Every column but batch, which is this transaction. */
-	if (copyagg("COPY pgload_queue_obj (day, object_id, requests, "
-	    "downloads, full_downloads, partial_downloads, bytes_sent, errors, "
-	    "downloaders) FROM STDIN", aobj, fmtobj, e) == -1 ||
-	    copyagg("COPY pgload_queue_day (day, requests, downloads, "
-	    "full_downloads, partial_downloads, bytes_sent, errors, downloaders, "
-	    "objects, requesters, object_downloaders) FROM STDIN", aday, fmtday,
-	    e) == -1 ||
-	    copyagg("COPY pgload_queue_client (day, client_id, downloads, "
-	    "bytes_sent, objects) FROM STDIN", acli, fmtcli, e) == -1 ||
-	    copyagg("COPY pgload_queue_requester (day, requester_id, downloads, "
-	    "bytes_sent, clients, objects) FROM STDIN", areq, fmtreq, e) == -1 ||
-	    copypairs(e) == -1 ||
-	    copyagg("COPY pgload_queue_err (day, operation, http_status, "
-	    "error_code, requests) FROM STDIN", aerr, NULL, e) == -1 ||
-	    copyagg("COPY pgload_queue_osize (object_id, size) FROM STDIN",
-	    asize, fmtsize, e) == -1)
+	for (j = 0; j < NQ; j++)
+		qb[j].len = 0;
+	fmtagg(&qb[Q_OBJ], aobj, fmtobj);
+	fmtagg(&qb[Q_DAY], aday, fmtday);
+	fmtagg(&qb[Q_CLIENT], acli, fmtcli);
+	fmtagg(&qb[Q_REQ], areq, fmtreq);
+	fmtpairs(&qb[Q_PAIRS]);
+	fmtagg(&qb[Q_ERR], aerr, NULL);
+	fmtagg(&qb[Q_OSIZE], asize, fmtsize);
+	if (copydone(e) == -1)
 		return -1;
+	for (j = 0; j < NQ; j++)
+		if (sendq(&qb[j], e) == -1)
+			return -1;
 	return 0;
 }
 
@@ -1806,6 +1871,7 @@ endlogbatch(void)
 		;
 	if (i == nbatch)	/* every line stored already */
 		goto done;
+	memoreset();
 	for (i = 0; i < nbatch; i++)
 		if (!rowdup[i])
 			scanrow(i);
@@ -2105,8 +2171,10 @@ freelogs(void)
 {
 	int k;
 
-	for (k = 1; k < ND; k++)
+	for (k = 1; k < ND; k++) {
 		hmap_free(dict[k]);
+		free(memo[k].key);
+	}
 	free(rowid);
 	for (k = 0; k < 2; k++) {
 		free(bt[k].buf);
@@ -2127,6 +2195,8 @@ freelogs(void)
 	hmap_free(areq);
 	free(rcli);
 	free(rreq);
+	for (k = 0; k < NQ; k++)
+		free(qb[k].b);
 	free(cobj);
 	free(cday);
 	free(cdl);
