@@ -8,8 +8,11 @@
 # directory, torn down on exit, and loads two databases with SMALL and BIG
 # rows of the same shape (bench/report-gen.sql: same 30 days, 2000 keys and
 # 5000 clients; only the number of rows differs), generated in SQL and
-# loaded through pgload's own merge and rollup path (pgload_staging +
-# pgload_merge(), batches of 1M rows).  Then, on each database:
+# loaded through pgload's own merge path (pgload_staging + pgload_merge(),
+# batches of 1M rows), whose sums are then folded into the rollups
+# (pgload_fold()) and the (file, downloader) pairs into report_pairs
+# (report_pairs_fold()), as pgload and report do; the two folds are timed.
+# Then, on each database:
 #
 #   site       `report -o DIR` into an empty DIR: the whole site (every
 #              file, downloader, requester, period page and TSV);
@@ -64,6 +67,14 @@ load() {	# load DB ROWS
 		rows=$((rows - n))
 		b=$((b + 1))
 	done
+	local f0 f1 f2
+	f0=$(now)
+	psql -X -q -d "$db" -c 'SELECT pgload_fold()' >/dev/null
+	f1=$(now)
+	psql -X -q -d "$db" -c 'SELECT report_pairs_fold()' >/dev/null
+	f2=$(now)
+	printf '%s: pgload_fold() %.1f s, report_pairs_fold() %.1f s\n' "$db" \
+	    "$(echo "$f1 - $f0" | bc -l)" "$(echo "$f2 - $f1" | bc -l)" >>"$H/folds"
 	psql -X -q -d "$db" -c 'VACUUM ANALYZE' >/dev/null
 }
 
@@ -142,9 +153,10 @@ mkdir -p "$(dirname "$OUT")"
 	for db in small big; do
 		echo "# $db: $(rows_of $db 'SELECT count(*) FROM logs') log rows," \
 		    "$(rows_of $db 'SELECT count(*) FROM daily_object') daily_object," \
-		    "$(rows_of $db 'SELECT count(*) FROM daily_object_client') daily_object_client," \
+		    "$(rows_of $db 'SELECT count(*) FROM daily_client') daily_client," \
 		    "$(rows_of $db 'SELECT count(*) FROM report_pairs') report_pairs rows"
 	done
+	sed 's/^/# fold after load: /' "$H/folds"
 	echo "report site $SMALL rows: $(fmt "$S_T") s, peak RSS $S_RSS kB, $S_FILES files"
 	echo "report site $BIG rows: $(fmt "$B_T") s, peak RSS $B_RSS kB, $B_FILES files"
 	echo "report -H (home page) $SMALL rows: $(fmt "$S_H") s"

@@ -509,6 +509,7 @@ static int	 busy, quit, threaded;
 static char	*rbuf;			/* the reader's key buffer */
 static size_t	 rbufsize;
 static unsigned long long ndone;	/* rows loaded, for -v */
+static unsigned long long nhanded;	/* batches handed to the loader */
 
 /* The batch being loaded (the loader thread's view). */
 static char	*bbuf;
@@ -2108,8 +2109,15 @@ addlogline(const char *line, size_t len, unsigned long long lineno,
 	}
 	b->lines[b->n++] = lineno;
 	nread++;
-	if ((long long)b->n == batchrows)
+	/*
+	 * The first batch of a large -b is a tenth of it, so that the server
+	 * starts while the reader fills the second.
+	 */
+	if ((long long)b->n == (nhanded == 0 && batchrows >= 10000 ?
+	    batchrows / 10 : batchrows)) {
 		handoff();
+		nhanded++;
+	}
 }
 
 /* The end of input: load the last batch, stop the loader. */
