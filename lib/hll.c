@@ -61,28 +61,27 @@ murmur(const uint8_t *p, size_t len)
  * The server hashes the integer's bytes in its own (little-endian on
  * every platform Debian ships PostgreSQL for but s390x) order.
  */
+static int64_t
+hashle(uint64_t u, int n)
+{
+	uint8_t b[8];
+	int i;
+
+	for (i = 0; i < n; i++)
+		b[i] = u >> (8 * i);
+	return murmur(b, n);
+}
+
 int64_t
 hll_hash4(int32_t v)
 {
-	uint8_t b[4];
-	uint32_t u = (uint32_t)v;
-	int i;
-
-	for (i = 0; i < 4; i++)
-		b[i] = u >> (8 * i);
-	return murmur(b, 4);
+	return hashle((uint32_t)v, 4);
 }
 
 int64_t
 hll_hash8(int64_t v)
 {
-	uint8_t b[8];
-	uint64_t u = (uint64_t)v;
-	int i;
-
-	for (i = 0; i < 8; i++)
-		b[i] = u >> (8 * i);
-	return murmur(b, 8);
+	return hashle((uint64_t)v, 8);
 }
 
 /* As the server's compressed_add(). */

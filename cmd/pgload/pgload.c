@@ -1450,19 +1450,25 @@ fmtsize(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 	return snprintf(b, sz, "%lld\t%lld\n", (long long)k, (long long)v);
 }
 
-/* The rsum of key (day, id) in m, added (not zeroed) when new. */
+/* Add downloads d and bytes b to the rsum of (day, id) in m; return it. */
 static struct rsum *
-rsumof(struct hmap *m, int64_t day, int64_t id, struct rsum **v, size_t *n,
-    size_t *cap)
+rsumadd(struct hmap *m, int64_t day, int64_t id, struct rsum **v, size_t *n,
+    size_t *cap, int64_t d, int64_t b)
 {
 	int64_t k[2] = { day, id };
-	size_t x = aggindex(m, k, sizeof(k), n);
+	size_t oldn = *n, x = aggindex(m, k, sizeof(k), n);
+	struct rsum *r;
 
 	if (*n > *cap) {
 		*cap = *cap ? *cap * 2 : 1024;
 		*v = xreallocarray(*v, *cap, sizeof(**v));
 	}
-	return &(*v)[x];	/* a new one is zeroed by the caller */
+	r = &(*v)[x];
+	if (*n > oldn)
+		memset(r, 0, sizeof(*r));
+	r->downloads += d;
+	r->bytes += b;
+	return r;
 }
 
 /*
@@ -1476,8 +1482,8 @@ sketch(void)
 	const void *key;
 	struct dlkey k;
 	struct rsum *r;
-	int64_t *v, ok[2], d, b, x;
-	size_t it = 0, klen, oldn;
+	int64_t *v, ok[2], d, b, x, ho = 0, hc = 0;
+	size_t it = 0, klen;
 
 	hobj = xcalloc(nobj + 1, sizeof(*hobj));
 	hday = xcalloc(nday + 1, sizeof(*hday));
@@ -1486,35 +1492,31 @@ sketch(void)
 		d = cdl[*v][0];
 		b = cdl[*v][1];
 		x = *hmap_get(aday, &k.day, sizeof(k.day), 0, 0, NULL);
+		if (k.object != NOID)
+			ho = hll_hash4((int32_t)k.object);
+		if (k.client != NOID)
+			hc = hll_hash4((int32_t)k.client);
 		if (k.object != NOID) {
 			ok[0] = k.day;
 			ok[1] = k.object;
 			if (k.client != NOID)
 				hll_add(&hobj[*hmap_get(aobj, ok, sizeof(ok), 0,
-				    0, NULL)], hll_hash4((int32_t)k.client));
-			hll_add(&hday[x][1], hll_hash4((int32_t)k.object));
+				    0, NULL)], hc);
+			hll_add(&hday[x][1], ho);
 		}
 		if (k.client != NOID) {
-			oldn = ncli;
-			r = rsumof(acli, k.day, k.client, &rcli, &ncli, &capcli);
-			if (ncli > oldn)
-				memset(r, 0, sizeof(*r));
-			r->downloads += d;
-			r->bytes += b;
+			r = rsumadd(acli, k.day, k.client, &rcli, &ncli,
+			    &capcli, d, b);
 			if (k.object != NOID)
-				hll_add(&r->a, hll_hash4((int32_t)k.object));
-			hll_add(&hday[x][0], hll_hash4((int32_t)k.client));
+				hll_add(&r->a, ho);
+			hll_add(&hday[x][0], hc);
 		}
-		oldn = nreq;
-		r = rsumof(areq, k.day, k.requester, &rreq, &nreq, &capreq);
-		if (nreq > oldn)
-			memset(r, 0, sizeof(*r));
-		r->downloads += d;
-		r->bytes += b;
+		r = rsumadd(areq, k.day, k.requester, &rreq, &nreq, &capreq, d,
+		    b);
 		if (k.client != NOID)
-			hll_add(&r->a, hll_hash4((int32_t)k.client));
+			hll_add(&r->a, hc);
 		if (k.object != NOID)
-			hll_add(&r->b, hll_hash4((int32_t)k.object));
+			hll_add(&r->b, ho);
 		hll_add(&hday[x][2], hll_hash4((int32_t)k.requester));
 		if (k.object != NOID && k.client != NOID)
 			hll_add(&hday[x][3], hll_hash8((int64_t)((uint64_t)
