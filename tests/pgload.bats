@@ -364,6 +364,22 @@ pgload: stdin:22: 2 fields, not 29: set aside" ]
 	check_rollups
 }
 
+@test "pgload: a fold that fails is an error, exit 1; its sums stay queued for the next run" {
+	f=$(gen 3000 21)
+	pgload </dev/null	# the schema first
+	q 'ALTER TABLE daily_total RENAME TO daily_total_away' >/dev/null
+	run -1 --separate-stderr pgload -b 1000 <"$f"
+	[[ $stderr == "pgload: folding the rollups: "*"daily_total"* ]] || { echo "$stderr"; return 1; }
+	# The batches committed before the folder failed are in logs, and
+	# their sums in the queue: nothing lost, nothing counted.
+	[ "$(q 'SELECT count(*) FROM logs')" -ge 1000 ]
+	[ "$(q 'SELECT count(*) FROM pgload_queue_day')" -gt 0 ]
+	q 'ALTER TABLE daily_total_away RENAME TO daily_total' >/dev/null
+	run -0 --separate-stderr pgload -b 1000 <"$f"
+	[ "$(q 'SELECT count(*) FROM logs')" -eq "$(sort -u "$f" | wc -l)" ]
+	check_rollups
+}
+
 @test "pgload: the server going away mid-load is a clear error, exit 1" {
 	f=$(gen 300 8)
 	mkfifo "$T/fifo"

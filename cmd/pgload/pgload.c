@@ -853,6 +853,21 @@ copydone(char *e)
 	return pg_copy_end(conn, NULL, &l, col, sizeof(col), e, PG_ERRLEN);
 }
 
+/*
+ * Abandon the COPY in progress, the server told why (e, kept); what was
+ * buffered is dropped.  Returns -1.
+ */
+static int
+copyabort(const char *e)
+{
+	char col[64], ek[PG_ERRLEN];
+	unsigned long ul;
+
+	(void)pg_copy_end(conn, e, &ul, col, sizeof(col), ek, sizeof(ek));
+	olen = 0;
+	return -1;
+}
+
 /* COPY buf[0..len) with sql.  Returns 0, or -1 with e filled. */
 static int
 copybuf(const char *sqlcopy, const char *buf, size_t len, char *e)
@@ -1073,8 +1088,7 @@ sendrow(size_t row, char *e)
 	size_t n[NLOGCOLS], i, x;
 	int64_t id[ND], day, status, bytes, size;
 	struct dlkey dk;
-	char ek[PG_ERRLEN], col[64];
-	unsigned long ul;
+	char ek[PG_ERRLEN];
 	int k, dl, l;
 
 	rowfields(row, f, n);
@@ -1088,10 +1102,7 @@ sendrow(size_t row, char *e)
 			    k == D_OBJECT ? 8 : k == D_CLIENT ? 4 :
 			    k == D_REQUESTER ? 5 : k == D_OPERATION ? 7 :
 			    k == D_UA ? 17 : 23]);
-			(void)pg_copy_end(conn, e, &ul, col, sizeof(col), ek,
-			    sizeof(ek));
-			olen = 0;
-			return -1;
+			return copyabort(e);
 		}
 	/* The columns of COPY logs (...) in fastbatch(). */
 	tblen = 0;
@@ -1100,10 +1111,7 @@ sendrow(size_t row, char *e)
 	if (tbtime(f[3], n[3]) == -1) {
 		snprintf(e, PG_ERRLEN, "stdin:%llu: more than 6 fractional "
 		    "digits of a second", linemap[row]);
-		(void)pg_copy_end(conn, e, &ul, col, sizeof(col), ek,
-		    sizeof(ek));
-		olen = 0;
-		return -1;
+		return copyabort(e);
 	}
 	tbnum(f[12], n[12], 8);
 	tbnum(f[13], n[13], 8);
@@ -1784,8 +1792,6 @@ probe(size_t *nold, char *e)
 {
 	const char *f[NLOGCOLS];
 	size_t n[NLOGCOLS], i;
-	char ek[PG_ERRLEN], col[64];
-	unsigned long ul;
 	PGresult *r;
 	long ord;
 	int j;
@@ -1805,10 +1811,7 @@ probe(size_t *nold, char *e)
 		if (tbtime(f[3], n[3]) == -1) {
 			snprintf(e, PG_ERRLEN, "stdin:%llu: more than 6 "
 			    "fractional digits of a second", linemap[i]);
-			(void)pg_copy_end(conn, e, &ul, col, sizeof(col), ek,
-			    sizeof(ek));
-			olen = 0;
-			return -1;
+			return copyabort(e);
 		}
 		tbuuid(f[0]);
 		if (emit(tb, tblen, e) == -1)
