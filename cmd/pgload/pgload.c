@@ -2363,8 +2363,12 @@ setaside(const char *line, size_t len, unsigned long long lineno,
 	else
 		warnx("stdin:%llu: %s%s", lineno, why, kfp ? ": set aside" : "");
 	if (kfp == NULL) {
-		/* The batches before this one are loaded, not this one. */
+		/*
+		 * The batches before this one are loaded (and folded, and
+		 * flushed), not this one.
+		 */
 		waitloader();
+		stopfolder();
 		exit(1);
 	}
 	if (fwrite(line, 1, len, kfp) != len || putc('\n', kfp) == EOF)
