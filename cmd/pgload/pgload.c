@@ -1779,6 +1779,26 @@ stored(char *e)
 static void	kickfold(void);
 
 /*
+ * What failed (e) since the savepoint is rolled back and the batch goes
+ * the slow way; -v says why.  A lost connection ends the run instead.
+ */
+static void
+fallback(const char *savepoint, const char *e, const char *how)
+{
+	char q[64];
+
+	if (PQstatus(conn) != CONNECTION_OK)
+		dbdie(e);
+	if (vflag)
+		fprintf(stderr, "pgload: stdin:%llu-%llu: %s: %s\n", linemap[0],
+		    linemap[nbatch - 1], e, how);
+	snprintf(q, sizeof(q), "ROLLBACK TO SAVEPOINT %s", savepoint);
+	sql(q);
+	slowbatch();
+	nslow++;
+}
+
+/*
  * A rerun's batch: which of its lines are stored already.  Their (time,
  * line_hash) go by binary COPY into pgload_probe, pgload_probed() looks
  * each up in logs' primary key, and those rows are marked repeats, so that
@@ -1856,15 +1876,7 @@ endlogbatch(void)
 	if (stored(e)) {
 		sql("SAVEPOINT probe");
 		if (probe(&nold, e) == -1) {
-			if (PQstatus(conn) != CONNECTION_OK)
-				dbdie(e);
-			if (vflag)
-				fprintf(stderr, "pgload: stdin:%llu-%llu: %s: "
-				    "merging\n", linemap[0],
-				    linemap[nbatch - 1], e);
-			sql("ROLLBACK TO SAVEPOINT probe");
-			slowbatch();
-			nslow++;
+			fallback("probe", e, "merging");
 			goto done;
 		}
 		nprobed++;
@@ -1885,19 +1897,11 @@ endlogbatch(void)
 	if (fastbatch(&nnew, e) == 0)
 		nloaded += nnew;
 	else {
-		if (PQstatus(conn) != CONNECTION_OK)
-			dbdie(e);
-		if (vflag)
-			fprintf(stderr, "pgload: stdin:%llu-%llu: %s: "
-			    "merging instead\n", linemap[0],
-			    linemap[nbatch - 1], e);
 		/* Ids learnt in the rolled back part may be gone. */
-		sql("ROLLBACK TO SAVEPOINT fast");
 		for (k = 1; k < ND; k++)
 			hmap_clear(dict[k]);
 		olen = 0;
-		slowbatch();
-		nslow++;
+		fallback("fast", e, "merging instead");
 	}
 done:
 	sql("COMMIT");
