@@ -1076,6 +1076,30 @@ tbuuid(const char *f)
 	tbput(u, 16);
 }
 
+/*
+ * Row's time field, as tbtime(); when it cannot be sent, the COPY in
+ * progress is abandoned with e naming the line.  0 or -1.
+ */
+static int
+tbrowtime(size_t row, const char *f, size_t n, char *e)
+{
+	if (tbtime(f, n) == 0)
+		return 0;
+	snprintf(e, PG_ERRLEN, "stdin:%llu: more than 6 fractional digits of "
+	    "a second", linemap[row]);
+	return copyabort(e);
+}
+
+/* Begin a binary COPY with sql and send the file header.  0 or -1 (e). */
+static int
+binbegin(const char *sql, char *e)
+{
+	if (pg_copy_begin(conn, sql, e, PG_ERRLEN) == -1)
+		return -1;
+	/* Signature, flags, header extension length. */
+	return emit("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19, e);
+}
+
 /* Pass 2: a row's narrow logs line to the COPY, its counts to the sums. */
 static int
 sendrow(size_t row, char *e)
@@ -1108,11 +1132,8 @@ sendrow(size_t row, char *e)
 	tblen = 0;
 	tb16(24);
 	tbuuid(f[0]);
-	if (tbtime(f[3], n[3]) == -1) {
-		snprintf(e, PG_ERRLEN, "stdin:%llu: more than 6 fractional "
-		    "digits of a second", linemap[row]);
-		return copyabort(e);
-	}
+	if (tbrowtime(row, f[3], n[3], e) == -1)
+		return -1;
 	tbnum(f[12], n[12], 8);
 	tbnum(f[13], n[13], 8);
 	tbint(id[D_BUCKET], 4);
@@ -1262,19 +1283,7 @@ fmtagg(struct qbuf *q, struct hmap *m,
 static int
 sendq(struct qbuf *q, char *e)
 {
-	char col[64], ek[PG_ERRLEN];
-	unsigned long l;
-
-	if (q->len == 0)
-		return 0;
-	if (pg_copy_begin(conn, q->sql, e, PG_ERRLEN) == -1)
-		return -1;
-	if (pg_copy_put(conn, q->b, q->len, e, PG_ERRLEN) == -1) {
-		(void)pg_copy_end(conn, NULL, &l, col, sizeof(col), ek,
-		    sizeof(ek));
-		return -1;
-	}
-	return pg_copy_end(conn, NULL, &l, col, sizeof(col), e, PG_ERRLEN);
+	return q->len == 0 ? 0 : copybuf(q->sql, q->b, q->len, e);
 }
 
 static int
@@ -1627,16 +1636,12 @@ fastbatch(unsigned long long *nnew, char *e)
 		PQclear(r);
 	}
 
-	if (pg_copy_begin(conn, "COPY logs (line_hash, time, bytes_sent, "
+	if (binbegin("COPY logs (line_hash, time, bytes_sent, "
 	    "object_size, bucket_id, object_id, client_id, requester_id, "
 	    "user_agent_id, total_time, turnaround_time, operation_id, "
 	    "http_status, error_code, request_id, request_uri, referer, "
 	    "version_id, host_id, endpoint_id, access_point_arn, acl_required, "
-	    "source_region, extra) FROM STDIN (FORMAT binary)", e,
-	    PG_ERRLEN) == -1)
-		return -1;
-	/* Signature, flags, header extension length. */
-	if (emit("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19, e) == -1)
+	    "source_region, extra) FROM STDIN (FORMAT binary)", e) == -1)
 		return -1;
 	*nnew = 0;
 	for (i = 0; i < nbatch; i++) {
@@ -1816,10 +1821,7 @@ probe(size_t *nold, char *e)
 	long ord;
 	int j;
 
-	if (pg_copy_begin(conn, "COPY pgload_probe FROM STDIN (FORMAT binary)",
-	    e, PG_ERRLEN) == -1)
-		return -1;
-	if (emit("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19, e) == -1)
+	if (binbegin("COPY pgload_probe FROM STDIN (FORMAT binary)", e) == -1)
 		return -1;
 	for (i = 0; i < nbatch; i++) {
 		if (rowdup[i])
@@ -1828,11 +1830,8 @@ probe(size_t *nold, char *e)
 		tblen = 0;
 		tb16(3);
 		tbint((int64_t)i, 4);
-		if (tbtime(f[3], n[3]) == -1) {
-			snprintf(e, PG_ERRLEN, "stdin:%llu: more than 6 "
-			    "fractional digits of a second", linemap[i]);
-			return copyabort(e);
-		}
+		if (tbrowtime(i, f[3], n[3], e) == -1)
+			return -1;
 		tbuuid(f[0]);
 		if (emit(tb, tblen, e) == -1)
 			return -1;
