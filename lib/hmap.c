@@ -28,6 +28,7 @@ struct hmap {
 	size_t		 cap;		/* a power of two */
 	size_t		 n;
 	struct chunk	*arena;		/* keys; the newest chunk first */
+	struct chunk	*spare;		/* emptied by hmap_clear(), for reuse */
 };
 
 struct hmap *
@@ -49,11 +50,19 @@ keep(struct hmap *m, const void *key, size_t len)
 	char *p;
 
 	if (c == NULL || c->size - c->used < len) {
-		sz = len > ARENACHUNK ? len : ARENACHUNK;
-		c = xmalloc(sizeof(*c) + sz);
+		/*
+		 * A map cleared per batch would otherwise give its chunks back
+		 * and fault fresh pages in for every batch.
+		 */
+		if ((c = m->spare) != NULL && c->size >= len)
+			m->spare = c->next;
+		else {
+			sz = len > ARENACHUNK ? len : ARENACHUNK;
+			c = xmalloc(sizeof(*c) + sz);
+			c->size = sz;
+		}
 		c->next = m->arena;
 		c->used = 0;
-		c->size = sz;
 		m->arena = c;
 	}
 	p = c->buf + c->used;
@@ -146,15 +155,13 @@ hmap_clear(struct hmap *m)
 
 	memset(m->slots, 0, m->cap * sizeof(*m->slots));
 	m->n = 0;
-	/* Keep the newest chunk for the next keys. */
-	if ((c = m->arena) != NULL) {
-		for (c = c->next; c != NULL; c = next) {
-			next = c->next;
-			free(c);
-		}
-		m->arena->next = NULL;
-		m->arena->used = 0;
+	/* Keep the chunks for the next keys. */
+	for (c = m->arena; c != NULL; c = next) {
+		next = c->next;
+		c->next = m->spare;
+		m->spare = c;
 	}
+	m->arena = NULL;
 }
 
 void
@@ -165,6 +172,10 @@ hmap_free(struct hmap *m)
 	if (m == NULL)
 		return;
 	for (c = m->arena; c != NULL; c = next) {
+		next = c->next;
+		free(c);
+	}
+	for (c = m->spare; c != NULL; c = next) {
 		next = c->next;
 		free(c);
 	}

@@ -486,8 +486,9 @@ enum { D_BUCKET = 1, D_OBJECT, D_CLIENT, D_REQUESTER, D_OPERATION, D_UA,
 /*
  * Batches are read and loaded at the same time: the main thread reads,
  * checks and dedupes batch N+1 (into *fill) while the loader thread sends
- * batch N, so that pgload and the server each use a core.  The loader
- * alone uses the connection, the dictionary caches and the sums.
+ * batch N, so that pgload and the server each use a core.  The reader
+ * alone uses the dictionary caches (and dconn); the loader alone the
+ * connection and the sums.
  */
 struct batch {
 	char		*buf;		/* the lines, each with its newline */
@@ -499,6 +500,8 @@ struct batch {
 	size_t		 n;
 	struct hmap	*seen;		/* hash and time of its rows */
 	struct hmap	*months;	/* "YYYY-MM" of its rows */
+	int32_t		*rowid;		/* ND per row: dictionary ids */
+	char		 why[PG_ERRLEN]; /* not "": ids unknown, why */
 };
 static struct batch bt[2], *fill = &bt[0];
 static pthread_t loader;
@@ -517,17 +520,28 @@ static size_t	 blen;
 static size_t	*rowoff;
 static unsigned char *rowdup;
 static uint32_t	*rowfo;			/* NLOGCOLS + 1 per row */
-static int32_t	*rowid;			/* ND per row: ids scanrow() found */
+static int32_t	*rowid;			/* ND per row: its dictionary ids */
+static const char *noids;		/* not NULL: no ids, why */
 static struct hmap *months;
+
+/*
+ * The reader's: dictionary ids.  The reader looks up each full batch's
+ * values (scanrow), has the missing ones made on a connection of its own
+ * (resolve, dconn) and hands the loader a batch with every id known, so
+ * the loader's connection never waits for that.
+ */
+static PGconn	*dconn;
 static struct hmap *dict[ND];		/* COPY text of a value -> its id */
+static int32_t	*ordid;			/* pgload_miss ord -> id */
+static size_t	 ordcap;
 static char	*mbuf;			/* the batch's pgload_miss rows */
 static size_t	 mlen, msize;
 static int	*mkind;			/* pgload_miss ord -> kind */
 static size_t	*mkey;			/* pgload_miss ord -> offset in mkeys */
 static char	*mkeys;			/* the cache keys of the misses */
 static size_t	 nmiss, mkeyslen, mkeyssize, mcap;
-static char	*kbuf;			/* a cache key being built */
-static size_t	 kbufsize;
+static __thread char *kbuf;		/* a cache key being built */
+static __thread size_t kbufsize;
 static unsigned long long nslow;	/* batches loaded the slow way */
 static unsigned long long nprobed;	/* batches probed for stored lines */
 
@@ -596,7 +610,20 @@ dayname(int64_t z, char *buf)
 	d = doy - (153 * mp + 2) / 5 + 1;
 	m = mp < 10 ? mp + 3 : mp - 9;
 	y += m <= 2;
-	snprintf(buf, 11, "%04d-%02d-%02d", (int)y, (int)m, (int)d);
+	/* By hand: this runs for every row, and snprintf() showed in perf. */
+	if (y < 0 || y > 9999)
+		y = 0;	/* checktime() admits four digits only */
+	buf[0] = '0' + y / 1000;
+	buf[1] = '0' + y / 100 % 10;
+	buf[2] = '0' + y / 10 % 10;
+	buf[3] = '0' + y % 10;
+	buf[4] = '-';
+	buf[5] = '0' + m / 10;
+	buf[6] = '0' + m % 10;
+	buf[7] = '-';
+	buf[8] = '0' + d / 10;
+	buf[9] = '0' + d % 10;
+	buf[10] = '\0';
 }
 
 /*
@@ -726,12 +753,10 @@ addmiss(int k, size_t klen)
 	nmiss++;
 }
 
-/* The fields of batch row i, as fields() found them when it was read. */
+/* The fields of a line, from the offsets fields() found when it was read. */
 static void
-rowfields(size_t i, const char **f, size_t *n)
+linefields(const char *line, const uint32_t *o, const char **f, size_t *n)
 {
-	const uint32_t *o = rowfo + i * (NLOGCOLS + 1);
-	const char *line = bbuf + rowoff[i];
 	size_t k;
 
 	for (k = 0; k < NLOGCOLS; k++) {
@@ -740,7 +765,13 @@ rowfields(size_t i, const char **f, size_t *n)
 	}
 }
 
-/* The loader, before sending: the dictionary values it has no id for. */
+/* The fields of row i of the batch being loaded. */
+static void
+rowfields(size_t i, const char **f, size_t *n)
+{
+	linefields(bbuf + rowoff[i], rowfo + i * (NLOGCOLS + 1), f, n);
+}
+
 /*
  * The last key scanrow() looked up in each dictionary and what it found:
  * neighbouring lines often share bucket, operation, requester and
@@ -763,16 +794,21 @@ memoreset(void)
 		memo[k].ok = 0;
 }
 
+/*
+ * Row i of batch b: its dictionary ids into b->rowid, NOID32 for NULL;
+ * a value seen for the first time becomes a miss, and its rows get
+ * -2 - (the miss's number) until resolve() knows the id.
+ */
 static void
-scanrow(size_t row)
+scanrow(struct batch *b, size_t row)
 {
 	const char *f[NLOGCOLS];
 	size_t n[NLOGCOLS], klen;
-	int32_t *id = rowid + row * ND;
+	int32_t *id = b->rowid + row * ND;
 	int64_t *v;
 	int k, isnew;
 
-	rowfields(row, f, n);
+	linefields(b->buf + b->off[row], b->fo + row * (NLOGCOLS + 1), f, n);
 	for (k = 1; k < ND; k++) {
 		if (!dictkey(k, f, n, &klen)) {
 			id[k] = NOID32;
@@ -783,8 +819,9 @@ scanrow(size_t row)
 			id[k] = memo[k].id;
 			continue;
 		}
-		v = hmap_get(dict[k], kbuf, klen, 1, -1, &isnew);
-		id[k] = *v;	/* -1 until pgload_dict() tells */
+		v = hmap_get(dict[k], kbuf, klen, 1, -2 - (int64_t)nmiss,
+		    &isnew);
+		id[k] = *v;
 		if (isnew)
 			addmiss(k, klen);
 		memo[k].len = 0;
@@ -794,17 +831,107 @@ scanrow(size_t row)
 	}
 }
 
-/* A cached id (pass 2: every non-NULL value has one). */
-static int64_t
-dictid(int k, const char **f, const size_t *n)
+/*
+ * The ids of batch b's values: its misses are made (or found, if another
+ * loader made them) by pgload_dict_wait() on dconn in a transaction of
+ * their own, and its rows get their ids.  Returns 0, or -1 with e filled
+ * when the server refuses a value (the transaction is then in error).
+ * Dies when the server answers what it cannot have.
+ */
+static int
+resolve(struct batch *b, char *e)
 {
-	size_t klen;
-	int64_t *v;
+	char col[64];
+	unsigned long l;
+	PGresult *r;
+	size_t i, klen;
+	int64_t *v, id;
+	long ord;
+	int j, k;
 
-	if (!dictkey(k, f, n, &klen))
-		return NOID;
-	v = hmap_get(dict[k], kbuf, klen, 0, 0, NULL);
-	return v ? *v : -1;
+	if (nmiss == 0)
+		return 0;
+	if (pg_exec(dconn, "BEGIN", e, PG_ERRLEN) == -1 ||
+	    pg_copy_begin(dconn, "COPY pgload_miss FROM STDIN", e,
+	    PG_ERRLEN) == -1 ||
+	    pg_copy_put(dconn, mbuf, mlen, e, PG_ERRLEN) == -1 ||
+	    pg_copy_end(dconn, NULL, &l, col, sizeof(col), e, PG_ERRLEN) == -1 ||
+	    (r = pg_query(dconn, "SELECT ord, id FROM pgload_dict_wait()", 0,
+	    NULL, e, PG_ERRLEN)) == NULL)
+		return -1;
+	if (nmiss > ordcap) {
+		ordcap = nmiss * 2;
+		ordid = xreallocarray(ordid, ordcap, sizeof(*ordid));
+	}
+	for (i = 0; i < nmiss; i++)
+		ordid[i] = -1;
+	for (j = 0; j < PQntuples(r); j++) {
+		ord = strtol(PQgetvalue(r, j, 0), NULL, 10);
+		id = strtoll(PQgetvalue(r, j, 1), NULL, 10);
+		if (ord < 0 || (size_t)ord >= nmiss || id < 0 || id > INT32_MAX)
+			continue;
+		ordid[ord] = (int32_t)id;
+		memcpy(&klen, mkeys + mkey[ord], sizeof(klen));
+		v = hmap_get(dict[mkind[ord]], mkeys + mkey[ord] +
+		    sizeof(klen), klen, 0, 0, NULL);
+		if (v != NULL)
+			*v = id;
+	}
+	PQclear(r);
+	if (pg_exec(dconn, "COMMIT", e, PG_ERRLEN) == -1)
+		return -1;
+	for (i = 0; i < b->n; i++) {
+		int32_t *rid = b->rowid + i * ND;
+
+		if (b->dup[i])
+			continue;
+		for (k = 1; k < ND; k++) {
+			if (rid[k] == NOID32 || rid[k] >= 0)
+				continue;
+			if ((rid[k] = ordid[-2 - rid[k]]) < 0)
+				/* pgload_dict() did not return it. */
+				errx(1, "stdin:%llu: no id for column %s",
+				    b->lines[i], logcols[k == D_BUCKET ? 2 :
+				    k == D_OBJECT ? 8 : k == D_CLIENT ? 4 :
+				    k == D_REQUESTER ? 5 : k == D_OPERATION ?
+				    7 : k == D_UA ? 17 : 23]);
+		}
+	}
+	nmiss = mlen = mkeyslen = 0;
+	return 0;
+}
+
+/*
+ * Batch b's ids (the reader's part of handing it over).  When the server
+ * refuses one of its values, b->why says so and the loader takes the
+ * batch the slow way, which names the line.
+ */
+static void
+scanbatch(struct batch *b)
+{
+	char e[PG_ERRLEN];
+	size_t i;
+	int k;
+
+	/* Bounded caches: start afresh, between batches, when too big. */
+	for (k = 1; k < ND; k++)
+		if (hmap_count(dict[k]) > DICTMAX)
+			hmap_clear(dict[k]);
+	memoreset();
+	for (i = 0; i < b->n; i++)
+		if (!b->dup[i])
+			scanrow(b, i);
+	b->why[0] = '\0';
+	if (resolve(b, e) == 0)
+		return;
+	if (PQstatus(dconn) != CONNECTION_OK)
+		errx(1, "%s", e);
+	snprintf(b->why, sizeof(b->why), "%s", e);
+	(void)pg_exec(dconn, "ROLLBACK", e, sizeof(e));
+	/* Its misses' placeholders must not stay in the caches. */
+	for (k = 1; k < ND; k++)
+		hmap_clear(dict[k]);
+	nmiss = mlen = mkeyslen = 0;
 }
 
 /*
@@ -1119,15 +1246,6 @@ sendrow(size_t row, char *e)
 	for (k = 1; k < ND; k++)
 		if ((id[k] = rowid[row * ND + k]) == NOID32)
 			id[k] = NOID;
-		else if (id[k] == -1 && (id[k] = dictid(k, f, n)) == -1) {
-			/* pgload_dict() did not return it: cannot happen. */
-			snprintf(e, PG_ERRLEN, "stdin:%llu: no id for column "
-			    "%s", linemap[row], logcols[k == D_BUCKET ? 2 :
-			    k == D_OBJECT ? 8 : k == D_CLIENT ? 4 :
-			    k == D_REQUESTER ? 5 : k == D_OPERATION ? 7 :
-			    k == D_UA ? 17 : 23]);
-			return copyabort(e);
-		}
 	/* The columns of COPY logs (...) in fastbatch(). */
 	tblen = 0;
 	tb16(24);
@@ -1605,10 +1723,8 @@ fastbatch(unsigned long long *nnew, char *e)
 	const char *params[1];
 	char col[64], ek[PG_ERRLEN];
 	PGresult *r;
-	size_t i, klen;
+	size_t i;
 	unsigned long ul;
-	int64_t *v;
-	long ord;
 	int j;
 
 	monthlist();
@@ -1617,24 +1733,6 @@ fastbatch(unsigned long long *nnew, char *e)
 	    e, PG_ERRLEN)) == NULL)
 		return -1;
 	PQclear(r);
-	if (nmiss > 0) {
-		if (copybuf("COPY pgload_miss FROM STDIN", mbuf, mlen, e) == -1)
-			return -1;
-		if ((r = pg_query(conn, "SELECT ord, id FROM pgload_dict()", 0,
-		    NULL, e, PG_ERRLEN)) == NULL)
-			return -1;
-		for (j = 0; j < PQntuples(r); j++) {
-			ord = strtol(PQgetvalue(r, j, 0), NULL, 10);
-			if (ord < 0 || (size_t)ord >= nmiss)
-				continue;
-			memcpy(&klen, mkeys + mkey[ord], sizeof(klen));
-			v = hmap_get(dict[mkind[ord]], mkeys + mkey[ord] +
-			    sizeof(klen), klen, 0, 0, NULL);
-			if (v != NULL)
-				*v = strtoll(PQgetvalue(r, j, 1), NULL, 10);
-		}
-		PQclear(r);
-	}
 
 	if (binbegin("COPY logs (line_hash, time, bytes_sent, "
 	    "object_size, bucket_id, object_id, client_id, requester_id, "
@@ -1717,10 +1815,7 @@ slowbatch(void)
 static void
 resetbatch(void)
 {
-	int k;
-
 	nbatch = 0;
-	nmiss = mlen = mkeyslen = 0;
 	hmap_clear(aobj);
 	hmap_clear(aday);
 	hmap_clear(adl);
@@ -1731,10 +1826,6 @@ resetbatch(void)
 	memset(cobj, 0, capobj * sizeof(*cobj));
 	memset(cday, 0, capday * sizeof(*cday));
 	memset(cdl, 0, capdl * sizeof(*cdl));
-	/* Bounded caches: start afresh, between batches, when too big. */
-	for (k = 1; k < ND; k++)
-		if (hmap_count(dict[k]) > DICTMAX)
-			hmap_clear(dict[k]);
 }
 
 /*
@@ -1860,7 +1951,6 @@ endlogbatch(void)
 	unsigned long long nnew;
 	double t;
 	size_t i, nold;
-	int k;
 
 	if (nbatch == 0)
 		return;
@@ -1888,17 +1978,13 @@ endlogbatch(void)
 		;
 	if (i == nbatch)	/* every line stored already */
 		goto done;
-	memoreset();
-	for (i = 0; i < nbatch; i++)
-		if (!rowdup[i])
-			scanrow(i);
 	sql("SAVEPOINT fast");
-	if (fastbatch(&nnew, e) == 0)
+	if (noids != NULL) {
+		snprintf(e, sizeof(e), "%s", noids);
+		fallback("fast", e, "merging instead");
+	} else if (fastbatch(&nnew, e) == 0)
 		nloaded += nnew;
 	else {
-		/* Ids learnt in the rolled back part may be gone. */
-		for (k = 1; k < ND; k++)
-			hmap_clear(dict[k]);
 		olen = 0;
 		fallback("fast", e, "merging instead");
 	}
@@ -1921,6 +2007,45 @@ done:
  * rows: two backends at work.  A fold takes everything queued, so a slow
  * fold is followed by a bigger one, not by a backlog.
  */
+/*
+ * A second or third connection, named apart from the loader in
+ * pg_stat_activity ("pgload (what)").  Its commits need not wait for the
+ * disk: the loader's last commit is synchronous, and the WAL is flushed
+ * in order.
+ */
+static PGconn *
+sideconn(const char *conninfo, const char *what)
+{
+	char e[PG_ERRLEN], q[512];
+	PGconn *c;
+
+	if ((c = pg_connect(conninfo, e, sizeof(e))) == NULL)
+		errx(1, "%s", e);
+	snprintf(q, sizeof(q), "SET synchronous_commit = off; "
+	    "SET client_min_messages = warning; SET jit = off; "
+	    "SELECT set_config('application_name', left(coalesce(nullif("
+	    "current_setting('application_name'), ''), 'pgload') || "
+	    "' (%s)', 63), false)", what);
+	if (pg_exec(c, q, e, sizeof(e)) == -1)
+		errx(1, "%s", e);
+	return c;
+}
+
+/*
+ * The reader's connection for dictionary values (resolve()).  Its lock
+ * waits end well before deadlock_timeout: see sql/024-dict-apart.sql.
+ */
+static void
+startdict(const char *conninfo)
+{
+	char e[PG_ERRLEN];
+
+	dconn = sideconn(conninfo, "dict");
+	if (pg_exec(dconn, "SET lock_timeout = '100ms'; "
+	    "SELECT pgload_fast_prepare()", e, sizeof(e)) == -1)
+		errx(1, "%s", e);
+}
+
 static pthread_t folder;
 static pthread_mutex_t fmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fcv = PTHREAD_COND_INITIALIZER;
@@ -1974,17 +2099,7 @@ kickfold(void)
 static void
 startfolder(const char *conninfo)
 {
-	char e[PG_ERRLEN];
-
-	if ((fconn = pg_connect(conninfo, e, sizeof(e))) == NULL)
-		errx(1, "%s", e);
-	/* Named apart from the loader in pg_stat_activity. */
-	if (pg_exec(fconn, "SET synchronous_commit = off; "
-	    "SET client_min_messages = warning; SET jit = off; "
-	    "SELECT set_config('application_name', left(coalesce(nullif("
-	    "current_setting('application_name'), ''), 'pgload') || "
-	    "' (fold)', 63), false)", e, sizeof(e)) == -1)
-		errx(1, "%s", e);
+	fconn = sideconn(conninfo, "fold");
 	fwant = 1;	/* what earlier runs left in the queue */
 	if ((errno = pthread_create(&folder, NULL, foldermain, NULL)) != 0)
 		err(1, "pthread_create");
@@ -2036,6 +2151,8 @@ loadermain(void *arg)
 		rowoff = b->off;
 		rowdup = b->dup;
 		rowfo = b->fo;
+		rowid = b->rowid;
+		noids = b->why[0] != '\0' ? b->why : NULL;
 		linemap = b->lines;
 		months = b->months;
 		nbatch = b->n;
@@ -2045,6 +2162,7 @@ loadermain(void *arg)
 		pthread_cond_broadcast(&cv);
 	}
 	pthread_mutex_unlock(&mu);
+	free(kbuf);	/* this thread's */
 	return NULL;
 }
 
@@ -2064,6 +2182,8 @@ waitloader(void)
 static void
 handoff(void)
 {
+	/* While the loader still loads the one before. */
+	scanbatch(fill);
 	waitloader();
 	pthread_mutex_lock(&mu);
 	fill->off[fill->n] = fill->len;
@@ -2087,15 +2207,38 @@ rreserve(size_t n)
 	}
 }
 
+static int64_t	lastday;		/* addlogline(): in fill->months */
+
+/*
+ * The size of the batch being filled.  The first batches of a large -b
+ * are a tenth of it, then a fifth, ...: the loader starts at once and
+ * always has the next batch ready by the time it is done, instead of
+ * waiting for the reader to fill a whole -b while it has only a tenth to
+ * load.
+ */
+static long long
+batchsize(void)
+{
+	long long n;
+
+	if (batchrows < 10000 || nhanded >= 4)
+		return batchrows;
+	n = batchrows / 10 << nhanded;
+	return n < batchrows ? n : batchrows;
+}
+
 /* A checked line into *fill: repeats within the batch, months. */
 static void
 addlogline(const char *line, size_t len, unsigned long long lineno,
     const char **f, const size_t *n)
 {
 	struct batch *b = fill;
+	int64_t day;
 	size_t i;
 	int isnew;
 
+	if (b->n == 0)
+		lastday = INT64_MIN;	/* b->months is new */
 	b->off[b->n] = b->len;
 	/* The fields' offsets, so that the loader need not split it again. */
 	for (i = 0; i < NLOGCOLS; i++)
@@ -2110,19 +2253,15 @@ addlogline(const char *line, size_t len, unsigned long long lineno,
 	memcpy(rbuf + 32, f[3], n[3]);
 	(void)hmap_get(b->seen, rbuf, 32 + n[3], 1, 0, &isnew);
 	b->dup[b->n] = !isnew;
-	if (isnew) {
-		/* The month's partition ("YYYY-MM"), by the day (23:59:60). */
-		dayname(timeday(f[3]), rbuf);
+	/* The month's partition ("YYYY-MM"), by the day (23:59:60). */
+	if (isnew && (day = timeday(f[3])) != lastday) {
+		dayname(day, rbuf);
 		(void)hmap_get(b->months, rbuf, 7, 1, 0, NULL);
+		lastday = day;
 	}
 	b->lines[b->n++] = lineno;
 	nread++;
-	/*
-	 * The first batch of a large -b is a tenth of it, so that the server
-	 * starts while the reader fills the second.
-	 */
-	if ((long long)b->n == (nhanded == 0 && batchrows >= 10000 ?
-	    batchrows / 10 : batchrows)) {
+	if ((long long)b->n == batchsize()) {
 		handoff();
 		nhanded++;
 	}
@@ -2154,8 +2293,9 @@ setuplogs(void)
 	sql("SELECT pgload_prepare(), pgload_fast_prepare()");
 	for (k = 1; k < ND; k++)
 		dict[k] = hmap_new();
-	rowid = xreallocarray(NULL, batchrows, ND * sizeof(*rowid));
 	for (k = 0; k < 2; k++) {
+		bt[k].rowid = xreallocarray(NULL, batchrows, ND *
+		    sizeof(*bt[k].rowid));
 		bt[k].off = xreallocarray(NULL, batchrows + 1,
 		    sizeof(*bt[k].off));
 		bt[k].dup = xmalloc(batchrows);
@@ -2191,8 +2331,9 @@ freelogs(void)
 		hmap_free(dict[k]);
 		free(memo[k].key);
 	}
-	free(rowid);
+	free(ordid);
 	for (k = 0; k < 2; k++) {
+		free(bt[k].rowid);
 		free(bt[k].buf);
 		free(bt[k].off);
 		free(bt[k].dup);
@@ -2437,6 +2578,7 @@ main(int argc, char *argv[])
 	logsmode = strcmp(table, "logs") == 0;
 	if (logsmode) {
 		setuplogs();
+		startdict(conninfo);
 		startfolder(conninfo);
 	} else
 		setuptable(table);
@@ -2460,6 +2602,7 @@ main(int argc, char *argv[])
 		err(1, "stdin");
 	if (logsmode) {
 		endlogs();
+		PQfinish(dconn);
 		stopfolder();
 	} else if (incopy)
 		endbatch();
