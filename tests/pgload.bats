@@ -231,6 +231,28 @@ check_rollups() {
 	check_rollups
 }
 
+@test "pgload: a dictionary value another transaction holds: waited for, its id used" {
+	f=$(gen 200 9)
+	pgload </dev/null	# the schema
+	b=$(head -1 "$f" | cut -f3)
+	k=$(head -1 "$f" | cut -f9)
+	# An uncommitted row of the first line's object, as another loader's
+	# slow path holds while it merges.  pgload's dictionary connection
+	# gives way (lock_timeout) and tries again until it commits.
+	{ printf 'BEGIN;\n'
+	  printf 'INSERT INTO objects (bucket, key) VALUES (:%s, :%s);\n' "'b'" "'k'"
+	  printf 'SELECT pg_sleep(2);\nCOMMIT;\n'; } >"$T/hold.sql"
+	psql -X -q -v ON_ERROR_STOP=1 -v b="$b" -v k="$k" -f "$T/hold.sql" >/dev/null & BG=$!
+	sleep 0.5
+	pgload -b 50 <"$f"
+	wait "$BG"
+	BG=
+	[ "$(q "SELECT count(*) FROM objects WHERE key = '$k'")" -eq 1 ]
+	# Every row of that object carries the id the other transaction made.
+	[ "$(q "SELECT count(*) FROM logs l JOIN objects o USING (object_id) WHERE o.key = '$k'")" -eq "$(awk -F'\t' -v k="$k" '$9 == k' "$f" | sort -u | wc -l)" ]
+	check_rollups
+}
+
 @test "pgload: rollups equal counts from logs across many small batches and months" {
 	"$ROOT/bench/genlogs.py" -n 6000 -s 5 --days 50 --start 2024-01-20 --clients 40 --keys 30 |
 	    logparse >"$T/a.tsv"

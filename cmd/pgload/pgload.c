@@ -901,26 +901,29 @@ resolve(struct batch *b, char *e)
 	return 0;
 }
 
+/* A new batch to scan: the caches are bounded, the memo is the batch's. */
+static void
+scanstart(void)
+{
+	int k;
+
+	for (k = 1; k < ND; k++)
+		if (hmap_count(dict[k]) > DICTMAX)
+			hmap_clear(dict[k]);
+	memoreset();
+}
+
 /*
- * Batch b's ids (the reader's part of handing it over).  When the server
- * refuses one of its values, b->why says so and the loader takes the
- * batch the slow way, which names the line.
+ * Batch b's ids, its rows scanned (the reader's part of handing it over).
+ * When the server refuses one of its values, b->why says so and the
+ * loader takes the batch the slow way, which names the line.
  */
 static void
 scanbatch(struct batch *b)
 {
 	char e[PG_ERRLEN];
-	size_t i;
 	int k;
 
-	/* Bounded caches: start afresh, between batches, when too big. */
-	for (k = 1; k < ND; k++)
-		if (hmap_count(dict[k]) > DICTMAX)
-			hmap_clear(dict[k]);
-	memoreset();
-	for (i = 0; i < b->n; i++)
-		if (!b->dup[i])
-			scanrow(b, i);
 	b->why[0] = '\0';
 	if (resolve(b, e) == 0)
 		return;
@@ -1227,7 +1230,18 @@ binbegin(const char *sql, char *e)
 	return emit("PGCOPY\n\377\r\n\0\0\0\0\0\0\0\0\0", 19, e);
 }
 
-/* Pass 2: a row's narrow logs line to the COPY, its counts to the sums. */
+/* A row's ids, NOID for NULL. */
+static void
+rowids(size_t row, int64_t *id)
+{
+	int k;
+
+	for (k = 1; k < ND; k++)
+		if ((id[k] = rowid[row * ND + k]) == NOID32)
+			id[k] = NOID;
+}
+
+/* A row's narrow logs line to the COPY.  0 or -1 (e). */
 static int
 sendrow(size_t row, char *e)
 {
@@ -1236,16 +1250,11 @@ sendrow(size_t row, char *e)
 	/* access_point_arn ... extra */
 	static const int texts2[] = { 25, 26, 27, 28 };
 	const char *f[NLOGCOLS];
-	size_t n[NLOGCOLS], i, x;
-	int64_t id[ND], day, status, bytes, size;
-	struct dlkey dk;
-	char ek[PG_ERRLEN];
-	int k, dl, l;
+	size_t n[NLOGCOLS], i;
+	int64_t id[ND];
 
 	rowfields(row, f, n);
-	for (k = 1; k < ND; k++)
-		if ((id[k] = rowid[row * ND + k]) == NOID32)
-			id[k] = NOID;
+	rowids(row, id);
 	/* The columns of COPY logs (...) in fastbatch(). */
 	tblen = 0;
 	tb16(24);
@@ -1268,9 +1277,22 @@ sendrow(size_t row, char *e)
 	tbint(id[D_ENDPOINT], 4);
 	for (i = 0; i < sizeof(texts2) / sizeof(texts2[0]); i++)
 		tbtext(f[texts2[i]], n[texts2[i]]);
-	if (emit(tb, tblen, e) == -1)
-		return -1;
+	return emit(tb, tblen, e);
+}
 
+/* A row's counts to the batch's sums (the summer thread's). */
+static void
+sumrow(size_t row)
+{
+	const char *f[NLOGCOLS];
+	size_t n[NLOGCOLS], x;
+	int64_t id[ND], day, status, bytes, size;
+	struct dlkey dk;
+	char ek[PG_ERRLEN];
+	int dl, l;
+
+	rowfields(row, f, n);
+	rowids(row, id);
 	day = timeday(f[3]);
 	status = numval(f[10], n[10]);
 	bytes = numval(f[12], n[12]);
@@ -1344,7 +1366,6 @@ sendrow(size_t row, char *e)
 		v = hmap_get(aerr, kbuf, l, 1, 0, NULL);
 		(*v)++;
 	}
-	return 0;
 }
 
 /*
@@ -1717,6 +1738,72 @@ monthlist(void)
  * -1 with e filled (the transaction is then in error: roll back to the
  * savepoint).
  */
+/*
+ * The summer: a thread that adds up the batch's new rows (sumrow), makes
+ * its sketches and formats the queue's rows, while the loader thread
+ * encodes and sends the same rows to the COPY into logs.  It starts once
+ * the batch's new rows are known (after the probe) and owns the sums
+ * until waitsummer() returns.
+ */
+static pthread_t summer;
+static pthread_mutex_t smu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t scv = PTHREAD_COND_INITIALIZER;
+static int	 sgo, squit;
+
+static void *
+summermain(void *arg)
+{
+	size_t i;
+	int j;
+
+	(void)arg;
+	pthread_mutex_lock(&smu);
+	for (;;) {
+		while (!sgo && !squit)
+			pthread_cond_wait(&scv, &smu);
+		if (!sgo)
+			break;
+		pthread_mutex_unlock(&smu);
+		for (i = 0; i < nbatch; i++)
+			if (!rowdup[i])
+				sumrow(i);
+		sketch();
+		for (j = 0; j < NQ; j++)
+			qb[j].len = 0;
+		fmtagg(&qb[Q_OBJ], aobj, fmtobj);
+		fmtagg(&qb[Q_DAY], aday, fmtday);
+		fmtagg(&qb[Q_CLIENT], acli, fmtcli);
+		fmtagg(&qb[Q_REQ], areq, fmtreq);
+		fmtpairs(&qb[Q_PAIRS]);
+		fmtagg(&qb[Q_ERR], aerr, NULL);
+		fmtagg(&qb[Q_OSIZE], asize, fmtsize);
+		pthread_mutex_lock(&smu);
+		sgo = 0;
+		pthread_cond_broadcast(&scv);
+	}
+	pthread_mutex_unlock(&smu);
+	free(kbuf);	/* this thread's */
+	return NULL;
+}
+
+static void
+kicksummer(void)
+{
+	pthread_mutex_lock(&smu);
+	sgo = 1;
+	pthread_cond_broadcast(&scv);
+	pthread_mutex_unlock(&smu);
+}
+
+static void
+waitsummer(void)
+{
+	pthread_mutex_lock(&smu);
+	while (sgo)
+		pthread_cond_wait(&scv, &smu);
+	pthread_mutex_unlock(&smu);
+}
+
 static int
 fastbatch(unsigned long long *nnew, char *e)
 {
@@ -1741,38 +1828,31 @@ fastbatch(unsigned long long *nnew, char *e)
 	    "version_id, host_id, endpoint_id, access_point_arn, acl_required, "
 	    "source_region, extra) FROM STDIN (FORMAT binary)", e) == -1)
 		return -1;
+	/* The sums and the queue's rows meanwhile, on another core. */
+	kicksummer();
 	*nnew = 0;
 	for (i = 0; i < nbatch; i++) {
 		if (rowdup[i])
 			continue;
-		if (sendrow(i, e) == -1)
+		if (sendrow(i, e) == -1) {
+			waitsummer();
 			return -1;
+		}
 		++*nnew;
 	}
-	/*
-	 * Send the rest of the rows, then make the queue's rows while the
-	 * server is still working through them; only then wait for the
-	 * COPY's end.
-	 */
-	if (emit("\377\377", 2, e) == -1)
+	if (emit("\377\377", 2, e) == -1) {
+		waitsummer();
 		return -1;
+	}
 	if (olen > 0 && pg_copy_put(conn, obuf, olen, e, PG_ERRLEN) == -1) {
 		olen = 0;
 		(void)pg_copy_end(conn, NULL, &ul, col, sizeof(col), ek,
 		    sizeof(ek));
+		waitsummer();
 		return -1;
 	}
 	olen = 0;
-	sketch();
-	for (j = 0; j < NQ; j++)
-		qb[j].len = 0;
-	fmtagg(&qb[Q_OBJ], aobj, fmtobj);
-	fmtagg(&qb[Q_DAY], aday, fmtday);
-	fmtagg(&qb[Q_CLIENT], acli, fmtcli);
-	fmtagg(&qb[Q_REQ], areq, fmtreq);
-	fmtpairs(&qb[Q_PAIRS]);
-	fmtagg(&qb[Q_ERR], aerr, NULL);
-	fmtagg(&qb[Q_OSIZE], asize, fmtsize);
+	waitsummer();
 	if (copydone(e) == -1)
 		return -1;
 	for (j = 0; j < NQ; j++)
@@ -2237,8 +2317,10 @@ addlogline(const char *line, size_t len, unsigned long long lineno,
 	size_t i;
 	int isnew;
 
-	if (b->n == 0)
+	if (b->n == 0) {
 		lastday = INT64_MIN;	/* b->months is new */
+		scanstart();
+	}
 	b->off[b->n] = b->len;
 	/* The fields' offsets, so that the loader need not split it again. */
 	for (i = 0; i < NLOGCOLS; i++)
@@ -2259,6 +2341,9 @@ addlogline(const char *line, size_t len, unsigned long long lineno,
 		(void)hmap_get(b->months, rbuf, 7, 1, 0, NULL);
 		lastday = day;
 	}
+	/* Its ids now, while the line is in the cache. */
+	if (isnew)
+		scanrow(b, b->n);
 	b->lines[b->n++] = lineno;
 	nread++;
 	if ((long long)b->n == batchsize()) {
@@ -2279,6 +2364,12 @@ endlogs(void)
 	pthread_cond_broadcast(&cv);
 	pthread_mutex_unlock(&mu);
 	if ((errno = pthread_join(loader, NULL)) != 0)
+		err(1, "pthread_join");
+	pthread_mutex_lock(&smu);
+	squit = 1;
+	pthread_cond_broadcast(&scv);
+	pthread_mutex_unlock(&smu);
+	if ((errno = pthread_join(summer, NULL)) != 0)
 		err(1, "pthread_join");
 	threaded = 0;
 }
@@ -2317,7 +2408,8 @@ setuplogs(void)
 	cobj = xcalloc(capobj, sizeof(*cobj));
 	cday = xcalloc(capday, sizeof(*cday));
 	cdl = xcalloc(capdl, sizeof(*cdl));
-	if ((errno = pthread_create(&loader, NULL, loadermain, NULL)) != 0)
+	if ((errno = pthread_create(&loader, NULL, loadermain, NULL)) != 0 ||
+	    (errno = pthread_create(&summer, NULL, summermain, NULL)) != 0)
 		err(1, "pthread_create");
 	threaded = 1;
 }
