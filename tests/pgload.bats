@@ -405,6 +405,35 @@ pgload: stdin:22: 2 fields, not 29: set aside" ]
 	check_rollups
 }
 
+@test "pgload_fold: sums of a batch still loading wait, of a failed batch are dropped" {
+	pgload </dev/null	# the schema
+	# Sums queued (committed) by another session for a batch, as pgload's
+	# summer does: the fold goes by the batch transaction's fate.
+	queue() {
+		q "INSERT INTO pgload_queue_day (day, requests, downloads,
+		    full_downloads, partial_downloads, bytes_sent, errors,
+		    downloaders, objects, requesters, object_downloaders, batch)
+		    VALUES ('$1', 7, 0, 0, 0, 0, 0, hll_empty(), hll_empty(),
+		    hll_empty(), hll_empty(), '$2')" >/dev/null
+	}
+	# A batch that failed (rolled back).
+	x=$(q 'BEGIN; SELECT pg_current_xact_id(); ROLLBACK' | grep -E '^[0-9]+$')
+	queue 2030-01-01 "$x"
+	# A batch still in progress, committed two seconds later.
+	printf 'BEGIN;\nSELECT pg_current_xact_id() \\g %s\nSELECT pg_sleep(2);\nCOMMIT;\n' "$T/xid" >"$T/open.sql"
+	psql -X -q -At -f "$T/open.sql" >/dev/null & BG=$!
+	for _ in $(seq 50); do [ -s "$T/xid" ] && break; sleep 0.1; done
+	queue 2030-01-02 "$(cat "$T/xid")"
+	q 'SELECT pgload_fold()' >/dev/null
+	[ "$(q 'SELECT count(*) FROM daily_total')" -eq 0 ]
+	[ "$(q 'SELECT count(*) FROM pgload_queue_day')" -eq 1 ]
+	wait "$BG"
+	BG=
+	q 'SELECT pgload_fold()' >/dev/null
+	[ "$(q 'SELECT day, requests FROM daily_total')" = "2030-01-02|7" ]
+	[ "$(q 'SELECT count(*) FROM pgload_queue_day')" -eq 0 ]
+}
+
 @test "pgload: the server going away mid-load is a clear error, exit 1" {
 	f=$(gen 300 8)
 	mkfifo "$T/fifo"

@@ -531,6 +531,8 @@ static struct hmap *months;
  * the loader's connection never waits for that.
  */
 static PGconn	*dconn;
+static PGconn	*sconn;			/* the summer's: the queue's rows */
+static int	 copyto(PGconn *, const char *, const char *, size_t, char *);
 static struct hmap *dict[ND];		/* COPY text of a value -> its id */
 static int32_t	*ordid;			/* pgload_miss ord -> id */
 static size_t	 ordcap;
@@ -841,8 +843,6 @@ scanrow(struct batch *b, size_t row)
 static int
 resolve(struct batch *b, char *e)
 {
-	char col[64];
-	unsigned long l;
 	PGresult *r;
 	size_t i, klen;
 	int64_t *v, id;
@@ -852,10 +852,7 @@ resolve(struct batch *b, char *e)
 	if (nmiss == 0)
 		return 0;
 	if (pg_exec(dconn, "BEGIN", e, PG_ERRLEN) == -1 ||
-	    pg_copy_begin(dconn, "COPY pgload_miss FROM STDIN", e,
-	    PG_ERRLEN) == -1 ||
-	    pg_copy_put(dconn, mbuf, mlen, e, PG_ERRLEN) == -1 ||
-	    pg_copy_end(dconn, NULL, &l, col, sizeof(col), e, PG_ERRLEN) == -1 ||
+	    copyto(dconn, "COPY pgload_miss FROM STDIN", mbuf, mlen, e) == -1 ||
 	    (r = pg_query(dconn, "SELECT ord, id FROM pgload_dict_wait()", 0,
 	    NULL, e, PG_ERRLEN)) == NULL)
 		return -1;
@@ -998,15 +995,23 @@ copyabort(const char *e)
 	return -1;
 }
 
-/* COPY buf[0..len) with sql.  Returns 0, or -1 with e filled. */
+/*
+ * COPY buf[0..len) with sql on c (a side connection: the dictionary's or
+ * the summer's).  Returns 0, or -1 with e filled.
+ */
 static int
-copybuf(const char *sqlcopy, const char *buf, size_t len, char *e)
+copyto(PGconn *c, const char *sqlcopy, const char *buf, size_t len, char *e)
 {
-	if (pg_copy_begin(conn, sqlcopy, e, PG_ERRLEN) == -1)
+	char col[64];
+	unsigned long l;
+
+	if (pg_copy_begin(c, sqlcopy, e, PG_ERRLEN) == -1)
 		return -1;
-	if (len > 0 && emit(buf, len, e) == -1)
+	if (pg_copy_put(c, buf, len, e, PG_ERRLEN) == -1) {
+		(void)pg_copy_end(c, NULL, &l, col, sizeof(col), e, PG_ERRLEN);
 		return -1;
-	return copydone(e);
+	}
+	return pg_copy_end(c, NULL, &l, col, sizeof(col), e, PG_ERRLEN);
 }
 
 static size_t
@@ -1379,22 +1384,33 @@ struct qbuf {
 };
 enum { Q_OBJ, Q_DAY, Q_CLIENT, Q_REQ, Q_PAIRS, Q_ERR, Q_OSIZE, NQ };
 static struct qbuf qb[NQ] = {
-	/* Every column but batch, which is the loading transaction. */
+	/* The last column, batch, is the loading transaction's id (qsuffix). */
 	{ .sql = "COPY pgload_queue_obj (day, object_id, requests, downloads, "
 	    "full_downloads, partial_downloads, bytes_sent, errors, "
-	    "downloaders) FROM STDIN" },
+	    "downloaders, batch) FROM STDIN" },
 	{ .sql = "COPY pgload_queue_day (day, requests, downloads, full_downloads, "
 	    "partial_downloads, bytes_sent, errors, downloaders, objects, "
-	    "requesters, object_downloaders) FROM STDIN" },
+	    "requesters, object_downloaders, batch) FROM STDIN" },
 	{ .sql = "COPY pgload_queue_client (day, client_id, downloads, bytes_sent, "
-	    "objects) FROM STDIN" },
+	    "objects, batch) FROM STDIN" },
 	{ .sql = "COPY pgload_queue_requester (day, requester_id, downloads, "
-	    "bytes_sent, clients, objects) FROM STDIN" },
-	{ .sql = "COPY report_pairs_queue FROM STDIN" },
+	    "bytes_sent, clients, objects, batch) FROM STDIN" },
+	{ .sql = "COPY report_pairs_queue (object_id, client_ids, requester_ids, "
+	    "downloads, bytes_sent, batch) FROM STDIN" },
 	{ .sql = "COPY pgload_queue_err (day, operation, http_status, error_code, "
-	    "requests) FROM STDIN" },
-	{ .sql = "COPY pgload_queue_osize (object_id, size) FROM STDIN" },
+	    "requests, batch) FROM STDIN" },
+	{ .sql = "COPY pgload_queue_osize (object_id, size, batch) FROM STDIN" },
 };
+static char	 qsuffix[48];		/* "\t" batch id "\n", ends each row */
+static size_t	 qsuffixlen;
+
+/* A row made by a fmt function (ending in a newline) into q, batch added. */
+static void
+qrow(struct qbuf *q, const char *line, size_t l)
+{
+	bput(&q->b, &q->len, &q->size, line, l - 1);
+	bput(&q->b, &q->len, &q->size, qsuffix, qsuffixlen);
+}
 
 /* An aggregate hmap's rows, formatted by fmt, into q. */
 static void
@@ -1414,15 +1430,29 @@ fmtagg(struct qbuf *q, struct hmap *m,
 			    (long long)*v);
 		} else
 			l = fmt(line, sizeof(line), key, klen, *v);
-		bput(&q->b, &q->len, &q->size, line, l);
+		qrow(q, line, l);
 	}
 }
 
-/* COPY q's rows, if any.  0 or -1 (e). */
+/*
+ * The queue's rows, committed on sconn in a transaction of their own.
+ * Returns 0, or -1 with e filled (then rolled back).
+ */
 static int
-sendq(struct qbuf *q, char *e)
+sendqueue(char *e)
 {
-	return q->len == 0 ? 0 : copybuf(q->sql, q->b, q->len, e);
+	char e2[PG_ERRLEN];
+	int j;
+
+	if (pg_exec(sconn, "BEGIN", e, PG_ERRLEN) == -1)
+		return -1;
+	for (j = 0; j < NQ; j++)
+		if (qb[j].len > 0 &&
+		    copyto(sconn, qb[j].sql, qb[j].b, qb[j].len, e) == -1) {
+			(void)pg_exec(sconn, "ROLLBACK", e2, sizeof(e2));
+			return -1;
+		}
+	return pg_exec(sconn, "COMMIT", e, PG_ERRLEN);
 }
 
 static int
@@ -1554,7 +1584,7 @@ fmtpairs(struct qbuf *q)
 			}
 			bput(&q->b, &q->len, &q->size, "}", 1);
 		}
-		bput(&q->b, &q->len, &q->size, "\n", 1);
+		bput(&q->b, &q->len, &q->size, qsuffix, qsuffixlen);
 	}
 	free(p);
 }
@@ -1748,7 +1778,8 @@ monthlist(void)
 static pthread_t summer;
 static pthread_mutex_t smu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t scv = PTHREAD_COND_INITIALIZER;
-static int	 sgo, squit;
+static int	 sgo, squit, sfail;
+static char	 serr[PG_ERRLEN];
 
 static void *
 summermain(void *arg)
@@ -1777,6 +1808,7 @@ summermain(void *arg)
 		fmtpairs(&qb[Q_PAIRS]);
 		fmtagg(&qb[Q_ERR], aerr, NULL);
 		fmtagg(&qb[Q_OSIZE], asize, fmtsize);
+		sfail = sendqueue(serr) == -1;
 		pthread_mutex_lock(&smu);
 		sgo = 0;
 		pthread_cond_broadcast(&scv);
@@ -1812,13 +1844,16 @@ fastbatch(unsigned long long *nnew, char *e)
 	PGresult *r;
 	size_t i;
 	unsigned long ul;
-	int j;
+	int rc;
 
 	monthlist();
 	params[0] = kbuf;
-	if ((r = pg_query(conn, "SELECT pgload_begin($1::date[])", 1, params,
-	    e, PG_ERRLEN)) == NULL)
+	if ((r = pg_query(conn, "SELECT pgload_begin($1::date[]), "
+	    "pg_current_xact_id()", 1, params, e, PG_ERRLEN)) == NULL)
 		return -1;
+	/* The batch's id, which its queue rows carry (025-sums-apart.sql). */
+	qsuffixlen = snprintf(qsuffix, sizeof(qsuffix), "\t%s\n",
+	    PQgetvalue(r, 0, 1));
 	PQclear(r);
 
 	if (binbegin("COPY logs (line_hash, time, bytes_sent, "
@@ -1852,12 +1887,20 @@ fastbatch(unsigned long long *nnew, char *e)
 		return -1;
 	}
 	olen = 0;
+	rc = copydone(e);
+	/*
+	 * The summer has committed the batch's sums (or failed) when it is
+	 * done: only then may the batch commit.
+	 */
 	waitsummer();
-	if (copydone(e) == -1)
+	if (rc == -1)
 		return -1;
-	for (j = 0; j < NQ; j++)
-		if (sendq(&qb[j], e) == -1)
-			return -1;
+	if (sfail) {
+		if (PQstatus(sconn) != CONNECTION_OK)
+			dbdie(serr);
+		snprintf(e, PG_ERRLEN, "queueing the sums: %.400s", serr);
+		return -1;
+	}
 	return 0;
 }
 
@@ -1970,6 +2013,8 @@ fallback(const char *savepoint, const char *e, const char *how)
 		    linemap[nbatch - 1], e, how);
 	snprintf(q, sizeof(q), "ROLLBACK TO SAVEPOINT %s", savepoint);
 	sql(q);
+	/* Sums the summer committed for this batch: the merge queues its own. */
+	sql("SELECT pgload_unqueue()");
 	slowbatch();
 	nslow++;
 }
@@ -2124,6 +2169,7 @@ startdict(const char *conninfo)
 	if (pg_exec(dconn, "SET lock_timeout = '100ms'; "
 	    "SELECT pgload_fast_prepare()", e, sizeof(e)) == -1)
 		errx(1, "%s", e);
+	sconn = sideconn(conninfo, "sums");
 }
 
 static pthread_t folder;
@@ -2695,6 +2741,7 @@ main(int argc, char *argv[])
 	if (logsmode) {
 		endlogs();
 		PQfinish(dconn);
+		PQfinish(sconn);
 		stopfolder();
 	} else if (incopy)
 		endbatch();
