@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include <libpq-fe.h>
+#include <xxhash.h>
 
 #include "hll.h"
 #include "hmap.h"
@@ -490,6 +491,10 @@ enum { D_BUCKET = 1, D_OBJECT, D_CLIENT, D_REQUESTER, D_OPERATION, D_UA,
  * alone uses the dictionary caches (and dconn); the loader alone the
  * connection and the sums.
  */
+struct seen {				/* seenrow() */
+	uint64_t	 tag;
+	uint32_t	 row;		/* 0: empty; else row + 1 */
+};
 struct batch {
 	char		*buf;		/* the lines, each with its newline */
 	size_t		 len, size;
@@ -498,7 +503,8 @@ struct batch {
 	uint32_t	*fo;		/* row -> its fields' offsets in it */
 	unsigned long long *lines;	/* row -> input line number */
 	size_t		 n;
-	struct hmap	*seen;		/* hash and time of its rows */
+	struct seen	*seen;		/* its rows by hash and time */
+	size_t		 nseen, seencap;
 	struct hmap	*months;	/* "YYYY-MM" of its rows */
 	int32_t		*rowid;		/* ND per row: dictionary ids */
 	char		 why[PG_ERRLEN]; /* not "": ids unknown, why */
@@ -509,8 +515,6 @@ static pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t cv = PTHREAD_COND_INITIALIZER;
 static struct batch *pending;		/* handed to the loader */
 static int	 busy, quit, threaded;
-static char	*rbuf;			/* the reader's key buffer */
-static size_t	 rbufsize;
 static unsigned long long ndone;	/* rows loaded, for -v */
 static unsigned long long nhanded;	/* batches handed to the loader */
 
@@ -2319,19 +2323,11 @@ handoff(void)
 	/* The loader is done with the other one. */
 	fill = fill == &bt[0] ? &bt[1] : &bt[0];
 	fill->n = fill->len = 0;
-	hmap_clear(fill->seen);
+	memset(fill->seen, 0, fill->seencap * sizeof(*fill->seen));
+	fill->nseen = 0;
 	hmap_clear(fill->months);
 }
 
-/* Room for n bytes in rbuf. */
-static void
-rreserve(size_t n)
-{
-	if (n > rbufsize) {
-		rbufsize = n * 2;
-		rbuf = xrealloc(rbuf, rbufsize);
-	}
-}
 
 static int64_t	lastday;		/* addlogline(): in fill->months */
 
@@ -2353,6 +2349,76 @@ batchsize(void)
 	return n < batchrows ? n : batchrows;
 }
 
+/*
+ * The rows of a batch by line hash and time text, to find repeats: an
+ * open-addressing table of row numbers with a tag made from the hash (which
+ * is random already) and the time, so that a lookup hashes and copies
+ * nothing and compares the lines themselves only when the tags agree.
+ */
+static uint64_t
+seentag(const char *hash, const char *tm, size_t tmlen)
+{
+	uint64_t t = 0;
+	int i;
+
+	for (i = 0; i < 16; i++)
+		t = t << 4 | (uint64_t)hexval(hash[i]);
+	return t ^ XXH3_64bits(tm, tmlen);
+}
+
+/* Whether rows a and b of batch b have the same hash (any case) and time. */
+static int
+samerow(const struct batch *bp, size_t a, const char *hash, const char *tm,
+    size_t tmlen)
+{
+	const char *line = bp->buf + bp->off[a];
+	const uint32_t *o = bp->fo + a * (NLOGCOLS + 1);
+	int i;
+
+	if (o[4] - o[3] - 1 != tmlen || memcmp(line + o[3], tm, tmlen) != 0)
+		return 0;
+	for (i = 0; i < 32; i++)
+		if ((line[i] | 0x20) != (hash[i] | 0x20))
+			return 0;
+	return 1;
+}
+
+/* Whether row (hash, tm) repeats one of batch bp's; if not, it is added. */
+static int
+seenrow(struct batch *bp, size_t row, const char *hash, const char *tm,
+    size_t tmlen)
+{
+	uint64_t tag = seentag(hash, tm, tmlen);
+	struct seen *s;
+	size_t i, j, mask;
+
+	if ((bp->nseen + 1) * 2 > bp->seencap) {
+		struct seen *old = bp->seen;
+		size_t oldcap = bp->seencap;
+
+		bp->seencap = oldcap ? oldcap * 2 : 1024;
+		bp->seen = xcalloc(bp->seencap, sizeof(*bp->seen));
+		mask = bp->seencap - 1;
+		for (i = 0; i < oldcap; i++) {
+			if (old[i].row == 0)
+				continue;
+			for (j = old[i].tag & mask; bp->seen[j].row != 0;
+			    j = (j + 1) & mask)
+				;
+			bp->seen[j] = old[i];
+		}
+		free(old);
+	}
+	mask = bp->seencap - 1;
+	for (j = tag & mask; (s = &bp->seen[j])->row != 0; j = (j + 1) & mask)
+		if (s->tag == tag && samerow(bp, s->row - 1, hash, tm, tmlen))
+			return 1;
+	s->tag = tag;
+	s->row = (uint32_t)row + 1;
+	bp->nseen++;
+	return 0;
+}
+
 /* A checked line into *fill: repeats within the batch, months. */
 static void
 addlogline(const char *line, size_t len, unsigned long long lineno,
@@ -2361,6 +2427,7 @@ addlogline(const char *line, size_t len, unsigned long long lineno,
 	struct batch *b = fill;
 	int64_t day;
 	size_t i;
+	char mon[11];
 	int isnew;
 
 	if (b->n == 0) {
@@ -2375,16 +2442,12 @@ addlogline(const char *line, size_t len, unsigned long long lineno,
 	bput(&b->buf, &b->len, &b->size, line, len);
 	bput(&b->buf, &b->len, &b->size, "\n", 1);
 	/* Repeats within the batch: same hash (any case) and time text. */
-	rreserve(32 + n[3]);
-	for (i = 0; i < 32; i++)
-		rbuf[i] = f[0][i] | 0x20;	/* hex digits to lower case */
-	memcpy(rbuf + 32, f[3], n[3]);
-	(void)hmap_get(b->seen, rbuf, 32 + n[3], 1, 0, &isnew);
+	isnew = !seenrow(b, b->n, f[0], f[3], n[3]);
 	b->dup[b->n] = !isnew;
 	/* The month's partition ("YYYY-MM"), by the day (23:59:60). */
 	if (isnew && (day = timeday(f[3])) != lastday) {
-		dayname(day, rbuf);
-		(void)hmap_get(b->months, rbuf, 7, 1, 0, NULL);
+		dayname(day, mon);
+		(void)hmap_get(b->months, mon, 7, 1, 0, NULL);
 		lastday = day;
 	}
 	/* Its ids now, while the line is in the cache. */
@@ -2440,7 +2503,6 @@ setuplogs(void)
 		    sizeof(*bt[k].fo));
 		bt[k].lines = xreallocarray(NULL, batchrows,
 		    sizeof(*bt[k].lines));
-		bt[k].seen = hmap_new();
 		bt[k].months = hmap_new();
 	}
 	aobj = hmap_new();
@@ -2477,7 +2539,7 @@ freelogs(void)
 		free(bt[k].dup);
 		free(bt[k].fo);
 		free(bt[k].lines);
-		hmap_free(bt[k].seen);
+		free(bt[k].seen);
 		hmap_free(bt[k].months);
 	}
 	hmap_free(aobj);
@@ -2495,7 +2557,6 @@ freelogs(void)
 	free(cobj);
 	free(cday);
 	free(cdl);
-	free(rbuf);
 	free(tb);
 	free(mbuf);
 	free(mkind);
