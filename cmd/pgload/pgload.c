@@ -2323,7 +2323,8 @@ handoff(void)
 	/* The loader is done with the other one. */
 	fill = fill == &bt[0] ? &bt[1] : &bt[0];
 	fill->n = fill->len = 0;
-	memset(fill->seen, 0, fill->seencap * sizeof(*fill->seen));
+	if (fill->seen != NULL)
+		memset(fill->seen, 0, fill->seencap * sizeof(*fill->seen));
 	fill->nseen = 0;
 	hmap_clear(fill->months);
 }
