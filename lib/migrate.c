@@ -91,6 +91,24 @@ migrate_apply(PGconn *c, int *applied, char *err, size_t errlen)
 	if ((r = pg_query(c, "SELECT version FROM schema_migrations", 0, NULL,
 	    err, errlen)) == NULL)
 		goto out;
+	/*
+	 * A schema newer than this program: its SQL and the migrations'
+	 * would disagree (an older loader's COPY column lists, say).
+	 */
+	for (i = 0; i < (size_t)PQntuples(r); i++) {
+		long v = strtol(PQgetvalue(r, (int)i, 0), NULL, 10);
+		size_t k;
+
+		for (k = 0; k < nmigrations && version(&migrations[k]) != v;
+		    k++)
+			;
+		if (k == nmigrations) {
+			snprintf(err, errlen, "the database has schema "
+			    "migration %ld, which this program does not know: "
+			    "it is older than the schema", v);
+			goto out;
+		}
+	}
 	order = xreallocarray(NULL, nmigrations ? nmigrations : 1,
 	    sizeof(*order));
 	for (i = 0; i < nmigrations; i++)

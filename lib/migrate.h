@@ -32,7 +32,9 @@ extern const size_t		nmigrations;
  * then find nothing to do).  The connection must not be inside a
  * transaction.  *applied gets how many were applied (may be NULL).
  * Returns 0, or -1 with err filled ("sql/NNN-x.sql: message" when a
- * migration failed; that migration is rolled back, earlier ones stay).
+ * migration failed; that migration is rolled back, earlier ones stay;
+ * or when schema_migrations lists a version this program does not have,
+ * before applying anything).
  */
 int	 migrate_apply(PGconn *, int *applied, char *err, size_t errlen);
 

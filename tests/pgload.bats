@@ -154,6 +154,15 @@ check_rollups() {
 	check_rollups
 }
 
+@test "pgload: a schema newer than pgload is an error, exit 1, nothing loaded" {
+	f=$(gen 20 3)
+	pgload </dev/null
+	q "INSERT INTO schema_migrations (version, name) VALUES (999, '999-future.sql')"
+	run -1 --separate-stderr pgload <"$f"
+	[ "$stderr" = "pgload: the database has schema migration 999, which this program does not know: it is older than the schema" ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq 0 ]
+}
+
 @test "pgload: the rows read back as logparse wrote them (logs_text)" {
 	f=$(gen 2000 3)
 	run -0 --separate-stderr pgload <"$f"
