@@ -14,27 +14,29 @@
 --                pgload and report folds) removed unfolded as well.
 --
 -- A fast batch that fails after its sums were committed goes the slow way:
--- pgload_unqueue() first removes the batch's queued rows, in the batch's
--- transaction, and pgload_merge() queues the sums of the rows it inserts.
+-- pgload_unqueue(pg_current_xact_id()) first removes the batch's queued
+-- rows, in the batch's transaction, and pgload_merge() queues the sums of
+-- the rows it inserts.
 
 ALTER TABLE report_pairs_queue
     ADD COLUMN IF NOT EXISTS batch xid8 NOT NULL DEFAULT pg_current_xact_id();
 
--- The rows queued for the current transaction's batch, removed.
-CREATE OR REPLACE FUNCTION pgload_unqueue() RETURNS void
+-- The rows queued for batch b, removed unfolded (a failed batch's, or the
+-- summer's of a batch that goes the slow way).
+CREATE OR REPLACE FUNCTION pgload_unqueue(b xid8) RETURNS void
 LANGUAGE sql AS $$
-	DELETE FROM pgload_queue_obj WHERE batch = pg_current_xact_id();
-	DELETE FROM pgload_queue_client WHERE batch = pg_current_xact_id();
-	DELETE FROM pgload_queue_requester WHERE batch = pg_current_xact_id();
-	DELETE FROM pgload_queue_day WHERE batch = pg_current_xact_id();
-	DELETE FROM pgload_queue_err WHERE batch = pg_current_xact_id();
-	DELETE FROM pgload_queue_osize WHERE batch = pg_current_xact_id();
-	DELETE FROM report_pairs_queue WHERE batch = pg_current_xact_id();
+	DELETE FROM pgload_queue_obj WHERE batch = b;
+	DELETE FROM pgload_queue_client WHERE batch = b;
+	DELETE FROM pgload_queue_requester WHERE batch = b;
+	DELETE FROM pgload_queue_day WHERE batch = b;
+	DELETE FROM pgload_queue_err WHERE batch = b;
+	DELETE FROM pgload_queue_osize WHERE batch = b;
+	DELETE FROM report_pairs_queue WHERE batch = b;
 $$;
 
 -- Batch b's queued sums into the rollups, in one statement; the number of
 -- queue rows it took.  Rows another transaction removed meanwhile (a
--- failed batch's pgload_unqueue()) are not returned by DELETE, so never
+-- failed batch's pgload_unqueue(b)) are not returned by DELETE, so never
 -- folded.
 CREATE OR REPLACE FUNCTION pgload_fold_batch(b xid8) RETURNS bigint
 LANGUAGE plpgsql AS $$
@@ -152,12 +154,7 @@ BEGIN
 		IF st = 'committed' THEN
 			n := n + pgload_fold_batch(b);
 		ELSIF st IS DISTINCT FROM 'in progress' THEN
-			DELETE FROM pgload_queue_obj WHERE batch = b;
-			DELETE FROM pgload_queue_client WHERE batch = b;
-			DELETE FROM pgload_queue_requester WHERE batch = b;
-			DELETE FROM pgload_queue_day WHERE batch = b;
-			DELETE FROM pgload_queue_err WHERE batch = b;
-			DELETE FROM pgload_queue_osize WHERE batch = b;
+			PERFORM pgload_unqueue(b);
 		END IF;
 	END LOOP;
 	RETURN n;

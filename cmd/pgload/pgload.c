@@ -528,15 +528,16 @@ static int32_t	*rowid;			/* ND per row: its dictionary ids */
 static const char *noids;		/* not NULL: no ids, why */
 static struct hmap *months;
 
-/*
- * The reader's: dictionary ids.  The reader looks up each full batch's
- * values (scanrow), has the missing ones made on a connection of its own
- * (resolve, dconn) and hands the loader a batch with every id known, so
- * the loader's connection never waits for that.
- */
-static PGconn	*dconn;
 static PGconn	*sconn;			/* the summer's: the queue's rows */
 static int	 copyto(PGconn *, const char *, const char *, size_t, char *);
+
+/*
+ * The reader's: dictionary ids.  The reader looks up each batch's values
+ * as it reads them (scanrow), has the missing ones made on a connection of
+ * its own (resolve, dconn) and hands the loader a batch with every id
+ * known, so the loader's connection never waits for that.
+ */
+static PGconn	*dconn;
 static struct hmap *dict[ND];		/* COPY text of a value -> its id */
 static int32_t	*ordid;			/* pgload_miss ord -> id */
 static size_t	 ordcap;
@@ -1767,12 +1768,6 @@ monthlist(void)
 }
 
 /*
- * The fast way: ids for the batch's new dictionary values, the narrow
- * rows by plain COPY into logs, the sums into the queue.  Returns 0, or
- * -1 with e filled (the transaction is then in error: roll back to the
- * savepoint).
- */
-/*
  * The summer: a thread that adds up the batch's new rows (sumrow), makes
  * its sketches and formats the queue's rows, while the loader thread
  * encodes and sends the same rows to the COPY into logs.  It starts once
@@ -1840,6 +1835,12 @@ waitsummer(void)
 	pthread_mutex_unlock(&smu);
 }
 
+/*
+ * The fast way: the narrow rows, with the ids the reader found, by plain
+ * binary COPY into logs, while the summer queues their sums.  Returns 0,
+ * or -1 with e filled (the transaction is then in error: roll back to the
+ * savepoint).
+ */
 static int
 fastbatch(unsigned long long *nnew, char *e)
 {
@@ -2018,7 +2019,7 @@ fallback(const char *savepoint, const char *e, const char *how)
 	snprintf(q, sizeof(q), "ROLLBACK TO SAVEPOINT %s", savepoint);
 	sql(q);
 	/* Sums the summer committed for this batch: the merge queues its own. */
-	sql("SELECT pgload_unqueue()");
+	sql("SELECT pgload_unqueue(pg_current_xact_id())");
 	slowbatch();
 	nslow++;
 }
@@ -2130,14 +2131,7 @@ done:
 }
 
 /*
- * The folder: a thread with its own connection that runs pgload_fold()
- * (sql/022-fold.sql) whenever a batch has committed, so that the server
- * adds one batch's sums to the rollups while it takes the next batch's
- * rows: two backends at work.  A fold takes everything queued, so a slow
- * fold is followed by a bigger one, not by a backlog.
- */
-/*
- * A second or third connection, named apart from the loader in
+ * A side connection (fold, dict, sums), named apart from the loader in
  * pg_stat_activity ("pgload (what)").  Its commits need not wait for the
  * disk: the loader's last commit is synchronous, and the WAL is flushed
  * in order.
@@ -2161,11 +2155,12 @@ sideconn(const char *conninfo, const char *what)
 }
 
 /*
- * The reader's connection for dictionary values (resolve()).  Its lock
- * waits end well before deadlock_timeout: see sql/024-dict-apart.sql.
+ * The reader's connection for dictionary values (resolve()), whose lock
+ * waits end well before deadlock_timeout (see sql/024-dict-apart.sql),
+ * and the summer's for the queue's rows (sendqueue()).
  */
 static void
-startdict(const char *conninfo)
+startsides(const char *conninfo)
 {
 	char e[PG_ERRLEN];
 
@@ -2176,6 +2171,13 @@ startdict(const char *conninfo)
 	sconn = sideconn(conninfo, "sums");
 }
 
+/*
+ * The folder: a thread with its own connection that runs pgload_fold()
+ * (sql/022-fold.sql) whenever a batch has committed, so that the server
+ * adds one batch's sums to the rollups while it takes the next batch's
+ * rows: two backends at work.  A fold takes everything queued, so a slow
+ * fold is followed by a bigger one, not by a backlog.
+ */
 static pthread_t folder;
 static pthread_mutex_t fmu = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t fcv = PTHREAD_COND_INITIALIZER;
@@ -2329,7 +2331,6 @@ handoff(void)
 	hmap_clear(fill->months);
 }
 
-
 static int64_t	lastday;		/* addlogline(): in fill->months */
 
 /*
@@ -2367,7 +2368,7 @@ seentag(const char *hash, const char *tm, size_t tmlen)
 	return t ^ XXH3_64bits(tm, tmlen);
 }
 
-/* Whether rows a and b of batch b have the same hash (any case) and time. */
+/* Whether row a of batch bp has this hash (any case) and time text. */
 static int
 samerow(const struct batch *bp, size_t a, const char *hash, const char *tm,
     size_t tmlen)
@@ -2778,7 +2779,7 @@ main(int argc, char *argv[])
 	logsmode = strcmp(table, "logs") == 0;
 	if (logsmode) {
 		setuplogs();
-		startdict(conninfo);
+		startsides(conninfo);
 		startfolder(conninfo);
 	} else
 		setuptable(table);
