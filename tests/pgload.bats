@@ -171,6 +171,36 @@ check_rollups() {
 	diff <(sort -u "$f") <(sort "$T/back.tsv")
 }
 
+@test "pgload: a request_uri stored as its form reads back exactly; others keep their text" {
+	f=$(gen 1 3)
+	# key and request_uri (COPY text), and whether the URI takes a form.
+	cat >"$T/cases" <<-'EOF'
+	dir/file.txt	GET /bkt/dir/file.txt HTTP/1.1	form
+	x	GET /x/x HTTP/1.1	form
+	k	GET /bkt/k HTTP/1.1\tand\\more	form
+	café.txt	PUT /bkt/café.txt HTTP/2.0	form
+	a\\b	GET /bkt/a\\b HTTP/1.1	text
+	k2	GET /bkt/k2?versionId=3 HTTP/1.1	text
+	k3	GET /?prefix=k3 HTTP/1.1	text
+	a%20b	GET /bkt/a+b HTTP/1.1	text
+	k4	\N	text
+	EOF
+	i=0
+	while IFS=$'\t' read -r key uri how; do
+		i=$((i + 1))
+		# ENVIRON: awk -v would undo the COPY escapes.
+		H=$(printf '%032x' "$i") K=$key U=$uri awk -F'\t' -v OFS='\t' \
+		    '{ $1 = ENVIRON["H"]; $9 = ENVIRON["K"]; $10 = ENVIRON["U"]
+		    print }' "$f"
+	done <"$T/cases" >"$T/in.tsv"
+	run -0 --separate-stderr pgload <"$T/in.tsv"
+	[ "$stderr" = "" ]
+	[ "$(q 'SELECT count(*) FROM logs WHERE uri_form_id IS NOT NULL AND request_uri IS NULL')" -eq "$(grep -c 'form$' "$T/cases")" ]
+	[ "$(q 'SELECT count(*) FROM logs WHERE uri_form_id IS NULL')" -eq "$(grep -c 'text$' "$T/cases")" ]
+	q "\\copy (SELECT replace(line_hash::text, '-', ''), key, request_uri FROM logs_text) TO '$T/back.tsv'"
+	diff <(cut -f1,9,10 "$T/in.tsv" | sort) <(sort "$T/back.tsv")
+}
+
 @test "pgload: duplicates within a batch and across batches are stored once" {
 	f=$(gen 3000 2)
 	{ cat "$f"; head -500 "$f"; cat "$f"; } >"$T/dup.tsv"

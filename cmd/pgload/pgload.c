@@ -478,7 +478,7 @@ addline(const char *line, size_t len, unsigned long long lineno)
  * with their input lines.
  */
 enum { D_BUCKET = 1, D_OBJECT, D_CLIENT, D_REQUESTER, D_OPERATION, D_UA,
-    D_ENDPOINT, ND };
+    D_ENDPOINT, D_URI, ND };
 
 #define DICTMAX		(1 << 18)	/* cached ids per dictionary */
 #define NOID		INT64_MIN	/* NULL in logs */
@@ -667,6 +667,34 @@ numval(const char *f, size_t n)
 }
 
 /*
+ * The form of a row's request_uri (sql/026-uri-forms.sql): the text
+ * before and after the row's key in it, into *a, *na and *b, *nb.
+ * Returns 0 when the URI has none: no key or no URI, the key not in the
+ * URI, a '?' before or after it (a query string, maybe signed and so
+ * unique), or a backslash in the key or before it (a COPY escape, which
+ * could make the bytes match where the values do not).
+ */
+static int
+uriform(const char **f, const size_t *n, const char **a, size_t *na,
+    const char **b, size_t *nb)
+{
+	const char *k;
+
+	if (isnull(f[2], n[2]) || isnull(f[8], n[8]) || isnull(f[9], n[9]) ||
+	    n[8] == 0 || memchr(f[8], '\\', n[8]) != NULL ||
+	    (k = memmem(f[9], n[9], f[8], n[8])) == NULL)
+		return 0;
+	*a = f[9];
+	*na = k - f[9];
+	*b = k + n[8];
+	*nb = f[9] + n[9] - *b;
+	if (memchr(*a, '\\', *na) != NULL || memchr(*a, '?', *na) != NULL ||
+	    memchr(*b, '?', *nb) != NULL)
+		return 0;
+	return 1;
+}
+
+/*
  * The cache key of a row's dictionary value of kind k into kbuf, its
  * length in *len; 0 if the value is NULL (no id).  Keys are the COPY
  * text of the fields (two spellings of one value are two keys with the
@@ -713,6 +741,10 @@ dictkey(int k, const char **f, const size_t *n, size_t *len)
 			*len += n[i];
 		}
 		return 1;
+	case D_URI:
+		if (!uriform(f, n, &a, &na, &b, &nb))
+			return 0;
+		break;
 	}
 	if (b == NULL && isnull(a, na))
 		return 0;
@@ -896,7 +928,7 @@ resolve(struct batch *b, char *e)
 				    b->lines[i], logcols[k == D_BUCKET ? 2 :
 				    k == D_OBJECT ? 8 : k == D_CLIENT ? 4 :
 				    k == D_REQUESTER ? 5 : k == D_OPERATION ?
-				    7 : k == D_UA ? 17 : 23]);
+				    7 : k == D_UA ? 17 : k == D_URI ? 9 : 23]);
 		}
 	}
 	nmiss = mlen = mkeyslen = 0;
@@ -1255,8 +1287,10 @@ rowids(size_t row, int64_t *id)
 static int
 sendrow(size_t row, char *e)
 {
-	/* error_code, request_id, request_uri, referer, version_id, host_id */
-	static const int texts[] = { 11, 6, 9, 16, 18, 19 };
+	/* error_code, request_id */
+	static const int texts[] = { 11, 6 };
+	/* referer, version_id, host_id */
+	static const int texts1[] = { 16, 18, 19 };
 	/* access_point_arn ... extra */
 	static const int texts2[] = { 25, 26, 27, 28 };
 	const char *f[NLOGCOLS];
@@ -1267,7 +1301,7 @@ sendrow(size_t row, char *e)
 	rowids(row, id);
 	/* The columns of COPY logs (...) in fastbatch(). */
 	tblen = 0;
-	tb16(24);
+	tb16(25);
 	tbuuid(f[0]);
 	if (tbrowtime(row, f[3], n[3], e) == -1)
 		return -1;
@@ -1284,9 +1318,17 @@ sendrow(size_t row, char *e)
 	tbnum(f[10], n[10], 2);
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
 		tbtext(f[texts[i]], n[texts[i]]);
+	/* request_uri: NULL when its form has an id. */
+	if (id[D_URI] != NOID)
+		tbtext("\\N", 2);
+	else
+		tbtext(f[9], n[9]);
+	for (i = 0; i < sizeof(texts1) / sizeof(texts1[0]); i++)
+		tbtext(f[texts1[i]], n[texts1[i]]);
 	tbint(id[D_ENDPOINT], 4);
 	for (i = 0; i < sizeof(texts2) / sizeof(texts2[0]); i++)
 		tbtext(f[texts2[i]], n[texts2[i]]);
+	tbint(id[D_URI], 4);
 	return emit(tb, tblen, e);
 }
 
@@ -1866,7 +1908,8 @@ fastbatch(unsigned long long *nnew, char *e)
 	    "user_agent_id, total_time, turnaround_time, operation_id, "
 	    "http_status, error_code, request_id, request_uri, referer, "
 	    "version_id, host_id, endpoint_id, access_point_arn, acl_required, "
-	    "source_region, extra) FROM STDIN (FORMAT binary)", e) == -1)
+	    "source_region, extra, uri_form_id) FROM STDIN (FORMAT binary)",
+	    e) == -1)
 		return -1;
 	/* The sums and the queue's rows meanwhile, on another core. */
 	kicksummer();
