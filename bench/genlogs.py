@@ -114,7 +114,11 @@ def main():
         key, size = keys[kidx[j % len(kidx)]]
         ip = clients[cidx[(j * 7) % len(cidx)]]
         reqid = "".join(rnd.choice(reqchars) for _ in range(16))
-        hostid = "".join(rnd.choice(b64) for _ in range(76))
+        # x-amz-id-2 is base64 of 56 random bytes: 76 characters, the
+        # last '=' and the one before it a multiple of 4 (its spare bits
+        # zero).  As many draws as before, so the other fields are as they were.
+        h = [rnd.choice(b64) for _ in range(76)]
+        hostid = "".join(h[:74]) + b64[b64.index(h[74]) & ~3] + "="
         ua = UAS[(i * 13 + len(ip)) % len(UAS)]
         r = rnd.random()
         requester = "-"
@@ -147,7 +151,7 @@ def main():
         ta = "-" if rnd.random() < 0.3 else str(rnd.randrange(1, 200))
         ref = '"-"' if rnd.random() < 0.8 else '"https://www.encodeproject.org/files/%s/"' % key.rsplit("/", 1)[-1]
         f = [owner, a.bucket, ts, ip, requester, reqid, op, key, uri, st, err, sent,
-             str(size) if size is not None else "-", tt, ta, ref, ua, "-", hostid + "=",
+             str(size) if size is not None else "-", tt, ta, ref, ua, "-", hostid,
              "SigV4" if requester != "-" else "-", "ECDHE-RSA-AES128-GCM-SHA256",
              "AuthHeader" if requester != "-" else "-", "%s.s3.amazonaws.com" % a.bucket, "TLSv1.2"]
         nf = (i % 4)

@@ -113,7 +113,17 @@ uniq(struct hllset *s)
 
 	if (s->n < 2)
 		return;
-	qsort(s->h, s->n, sizeof(*s->h), cmp64);
+	/* Most sets are a few hashes: no qsort() call for those. */
+	if (s->n <= 16) {
+		for (i = 1; i < s->n; i++) {
+			int64_t x = s->h[i];
+
+			for (j = i; j > 0 && s->h[j - 1] > x; j--)
+				s->h[j] = s->h[j - 1];
+			s->h[j] = x;
+		}
+	} else
+		qsort(s->h, s->n, sizeof(*s->h), cmp64);
 	for (i = j = 1; i < s->n; i++)
 		if (s->h[i] != s->h[j - 1])
 			s->h[j++] = s->h[i];

@@ -201,6 +201,34 @@ check_rollups() {
 	diff <(cut -f1,9,10 "$T/in.tsv" | sort) <(sort "$T/back.tsv")
 }
 
+@test "pgload: a base64 host_id stored as bytes reads back exactly; others keep their text" {
+	f=$(gen 1 3)
+	# host_id (COPY text), and whether it is stored as bytes.
+	cat >"$T/cases" <<-'EOF'
+	CzBVep/E6Q4zWH2ix+wRNluApcrvFDleg6jN8hc8YYar0PUaP2SJrtP4HUJnjLHW+yBFao+02f4jSG2St9wBJg==	bytes
+	JlBTRUVuMYSDLla7IQoJEMACUISraSTPj9ksTFVp6kUgFJkDlSlT2MqRasbzI9v+MpHQvIFwI94=	bytes
+	QUJD	bytes
+	JlBTRUVuMYSDLla7IQoJEMACUISraSTPj9ksTFVp6kUgFJkDlSlT2MqRasbzI9v+MpHQvIFwI95=	text
+	QUJDRB==	text
+	QUJDRA=	text
+	QU=D	text
+	QUJD-_==	text
+	ab\\c	text
+	\N	text
+	EOF
+	i=0
+	while IFS=$'\t' read -r hid how; do
+		i=$((i + 1))
+		H=$(printf '%032x' "$i") I=$hid awk -F'\t' -v OFS='\t' \
+		    '{ $1 = ENVIRON["H"]; $20 = ENVIRON["I"]; print }' "$f"
+	done <"$T/cases" >"$T/in.tsv"
+	run -0 --separate-stderr pgload <"$T/in.tsv"
+	[ "$stderr" = "" ]
+	[ "$(q 'SELECT count(*) FROM logs WHERE host_id_bytes IS NOT NULL AND host_id IS NULL')" -eq "$(grep -c 'bytes$' "$T/cases")" ]
+	q "\\copy (SELECT replace(line_hash::text, '-', ''), host_id FROM logs_text) TO '$T/back.tsv'"
+	diff <(cut -f1,20 "$T/in.tsv" | sort) <(sort "$T/back.tsv")
+}
+
 @test "pgload: duplicates within a batch and across batches are stored once" {
 	f=$(gen 3000 2)
 	{ cat "$f"; head -500 "$f"; cat "$f"; } >"$T/dup.tsv"
