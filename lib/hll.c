@@ -181,38 +181,29 @@ hex(char *p, const uint8_t *b, size_t n)
 }
 
 size_t
-hll_text(struct hllset *s, char *buf)
+hll_bytes(struct hllset *s, uint8_t *b)
 {
-	uint8_t b[3 + FULLBYTES], *q;
+	uint8_t *q = b;
 	size_t i, nfill, bit;
-	char *p = buf;
 
 	if (s->reg == NULL) {
 		uniq(s);
 		if (s->n > EXPLICITMAX)
 			promote(s);
 	}
-	q = b;
 	if (s->reg == NULL) {
 		const uint8_t h[] = { HDR(s->n ? T_EXPLICIT : T_EMPTY) };
 
 		memcpy(q, h, 3);
 		q += 3;
-		*p++ = '\\';
-		*p++ = '\\';
-		*p++ = 'x';
-		p = hex(p, b, 3);
 		for (i = 0; i < s->n; i++) {
 			uint64_t u = (uint64_t)s->h[i];
-			uint8_t e[8];
 			int k;
 
 			for (k = 0; k < 8; k++)
-				e[k] = u >> (56 - 8 * k);
-			p = hex(p, e, 8);
+				*q++ = u >> (56 - 8 * k);
 		}
-		*p = '\0';
-		return p - buf;
+		return q - b;
 	}
 	for (i = nfill = 0; i < NREGS; i++)
 		nfill += s->reg[i] != 0;
@@ -246,10 +237,19 @@ hll_text(struct hllset *s, char *buf)
 		}
 		q += FULLBYTES;
 	}
+	return q - b;
+}
+
+size_t
+hll_text(struct hllset *s, char *buf)
+{
+	uint8_t b[HLL_BYTESMAX];
+	char *p = buf;
+
 	*p++ = '\\';
 	*p++ = '\\';
 	*p++ = 'x';
-	p = hex(p, b, q - b);
+	p = hex(p, b, hll_bytes(s, b));
 	*p = '\0';
 	return p - buf;
 }

@@ -31,10 +31,17 @@ struct hllset {
 void	 hll_add(struct hllset *, int64_t hash);
 
 /*
+ * The set as the bytes of its hll value (what hll's binary input reads)
+ * into buf, which must hold HLL_BYTESMAX bytes; returns their number.
+ */
+#define HLL_BYTESMAX	(3 + 1280)
+size_t	 hll_bytes(struct hllset *, uint8_t *buf);
+
+/*
  * The set as COPY text ("\\x" and hex digits, as hll's text input reads
  * it) into buf, which must hold HLL_TEXTMAX bytes; returns the length.
  */
-#define HLL_TEXTMAX	(3 + 2 * (3 + 1280) + 1)
+#define HLL_TEXTMAX	(3 + 2 * HLL_BYTESMAX + 1)
 size_t	 hll_text(struct hllset *, char *buf);
 
 /* Free the set's memory; it is then empty. */
