@@ -11,7 +11,7 @@
 #   burst:   bench/genlogs.py -n LINES --burst 8: sessions of ranged GETs
 #            of one file by one client, as genome browsers make.
 #
-# For each input, ROUNDS times (default 3), alternating, each run in its
+# For each input, ROUNDS times (default 5), alternating, each run in its
 # own new database (the previous one dropped, autovacuum idle, CHECKPOINT
 # done, so that no run pays for another's writes):
 #
@@ -32,7 +32,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=1000000
-ROUNDS=3
+ROUNDS=5
 while getopts n:r: o; do
 	case $o in
 	n) N=$OPTARG ;;
