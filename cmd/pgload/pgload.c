@@ -1295,6 +1295,16 @@ base64bytes(const char *f, size_t n, unsigned char *u)
 	return nb;
 }
 
+/*
+ * The value of a hex digit of a checked line_hash ('0'-'9', 'a'-'f',
+ * 'A'-'F'), without a call or a branch: it runs 48 times a line.
+ */
+static inline unsigned
+hexdigit(unsigned char c)
+{
+	return (c & 0xf) + 9 * (c >> 6);
+}
+
 /* A checked line_hash as uuid. */
 static void
 tbuuid(const char *f)
@@ -1303,7 +1313,7 @@ tbuuid(const char *f)
 	int i;
 
 	for (i = 0; i < 16; i++)
-		u[i] = hexval(f[2 * i]) << 4 | hexval(f[2 * i + 1]);
+		u[i] = hexdigit(f[2 * i]) << 4 | hexdigit(f[2 * i + 1]);
 	tb32(16);
 	tbput(u, 16);
 }
@@ -2639,7 +2649,7 @@ seentag(const char *hash, const char *tm, size_t tmlen)
 	int i;
 
 	for (i = 0; i < 16; i++)
-		t = t << 4 | (uint64_t)hexval(hash[i]);
+		t = t << 4 | hexdigit(hash[i]);
 	return t ^ XXH3_64bits(tm, tmlen);
 }
 
