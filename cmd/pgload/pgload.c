@@ -668,7 +668,7 @@ numval(const char *f, size_t n)
 }
 
 /*
- * The form of a row's request_uri (sql/026-uri-forms.sql): the text
+ * The form of a row's request_uri (sql/026-narrow-rows.sql): the text
  * before and after the row's key in it, into *a, *na and *b, *nb.
  * Returns 0 when the URI has none: no key or no URI, the key not in the
  * URI, a '?' before or after it (a query string, maybe signed and so
@@ -1075,28 +1075,39 @@ count(struct cnt *c, int dl, int64_t status, int64_t bytes)
 }
 
 /*
+ * COPY data being made: the logs row the loader encodes (lrow), or a
+ * queue table's rows (qb[], with their COPY statement).
+ */
+struct cbuf {
+	const char	*sql;		/* COPY ... FROM STDIN, or NULL */
+	char		*b;
+	size_t		 len, size;
+	int		 bin;		/* binary COPY: sql says so */
+};
+
+/*
  * The narrow logs rows go in COPY's binary format: the server then does
  * not parse timestamps, uuids and numbers, nor split and unescape text.
+ * The tb functions add a field of it to o, big-endian.
  */
-static char	*tb;			/* the row being encoded */
-static size_t	 tblen, tbsize;
+static struct cbuf lrow;		/* the logs row being encoded */
 
 static void
-tbput(const void *s, size_t n)
+tbput(struct cbuf *o, const void *s, size_t n)
 {
-	bput(&tb, &tblen, &tbsize, s, n);
+	bput(&o->b, &o->len, &o->size, s, n);
 }
 
 static void
-tb16(int v)
+tb16(struct cbuf *o, int v)
 {
 	unsigned char b[2] = { (unsigned)v >> 8 & 0xff, v & 0xff };
 
-	tbput(b, 2);
+	tbput(o, b, 2);
 }
 
 static void
-tb32(int64_t v)
+tb32(struct cbuf *o, int64_t v)
 {
 	unsigned char b[4];
 	uint32_t u = (uint32_t)v;
@@ -1105,11 +1116,11 @@ tb32(int64_t v)
 	b[1] = u >> 16;
 	b[2] = u >> 8;
 	b[3] = u;
-	tbput(b, 4);
+	tbput(o, b, 4);
 }
 
 static void
-tb64(int64_t v)
+tb64(struct cbuf *o, int64_t v)
 {
 	unsigned char b[8];
 	uint64_t u = (uint64_t)v;
@@ -1117,51 +1128,51 @@ tb64(int64_t v)
 
 	for (i = 7; i >= 0; i--, u >>= 8)
 		b[i] = u & 0xff;
-	tbput(b, 8);
+	tbput(o, b, 8);
 }
 
 /* An int2, int4 or int8 column from an id (NOID: NULL). */
 static void
-tbint(int64_t v, int width)
+tbint(struct cbuf *o, int64_t v, int width)
 {
 	if (v == NOID) {
-		tb32(-1);
+		tb32(o, -1);
 		return;
 	}
-	tb32(width);
+	tb32(o, width);
 	if (width == 2)
-		tb16((int)v);
+		tb16(o, (int)v);
 	else if (width == 4)
-		tb32(v);
+		tb32(o, v);
 	else
-		tb64(v);
+		tb64(o, v);
 }
 
 /* A checked number field (\N: NULL). */
 static void
-tbnum(const char *f, size_t n, int width)
+tbnum(struct cbuf *o, const char *f, size_t n, int width)
 {
-	tbint(isnull(f, n) ? NOID : numval(f, n), width);
+	tbint(o, isnull(f, n) ? NOID : numval(f, n), width);
 }
 
 /* A text field, unescaped as COPY text is (\N alone: NULL). */
 static void
-tbtext(const char *f, size_t n)
+tbtext(struct cbuf *o, const char *f, size_t n)
 {
 	size_t i, at, len;
 	int c, v, k;
 
 	if (isnull(f, n)) {
-		tb32(-1);
+		tb32(o, -1);
 		return;
 	}
-	at = tblen;
-	tb32(0);		/* the length, known at the end */
+	at = o->len;
+	tb32(o, 0);		/* the length, known at the end */
 	for (i = 0; i < n; ) {
 		const char *bs = memchr(f + i, '\\', n - i);
 		size_t run = bs ? (size_t)(bs - (f + i)) : n - i;
 
-		tbput(f + i, run);
+		tbput(o, f + i, run);
 		i += run;
 		if (i == n)
 			break;
@@ -1194,14 +1205,14 @@ tbtext(const char *f, size_t n)
 		{
 			char ch = (char)c;
 
-			tbput(&ch, 1);
+			tbput(o, &ch, 1);
 		}
 	}
-	len = tblen - at - 4;
-	tb[at] = len >> 24;
-	tb[at + 1] = len >> 16;
-	tb[at + 2] = len >> 8;
-	tb[at + 3] = len;
+	len = o->len - at - 4;
+	o->b[at] = len >> 24;
+	o->b[at + 1] = len >> 16;
+	o->b[at + 2] = len >> 8;
+	o->b[at + 3] = len;
 }
 
 /*
@@ -1211,7 +1222,7 @@ tbtext(const char *f, size_t n)
  * in floating point: such a batch takes the slow path.
  */
 static int
-tbtime(const char *f, size_t n)
+tbtime(struct cbuf *o, const char *f, size_t n)
 {
 	int y, mo, d, h, mi, sec;
 	int64_t us = 0, t;
@@ -1231,8 +1242,8 @@ tbtime(const char *f, size_t n)
 		us *= 10;
 	t = ((((int64_t)logline_days(y, mo, d) - 10957) * 24 + h) * 60 + mi) *
 	    60 + sec;
-	tb32(8);
-	tb64(t * 1000000 + us);
+	tb32(o, 8);
+	tb64(o, t * 1000000 + us);
 	return 0;
 }
 
@@ -1307,25 +1318,25 @@ hexdigit(unsigned char c)
 
 /* A checked line_hash as uuid. */
 static void
-tbuuid(const char *f)
+tbuuid(struct cbuf *o, const char *f)
 {
 	unsigned char u[16];
 	int i;
 
 	for (i = 0; i < 16; i++)
 		u[i] = hexdigit(f[2 * i]) << 4 | hexdigit(f[2 * i + 1]);
-	tb32(16);
-	tbput(u, 16);
+	tb32(o, 16);
+	tbput(o, u, 16);
 }
 
 /*
- * Row's time field, as tbtime(); when it cannot be sent, the COPY in
+ * Row's time field, as tbtime(o, ); when it cannot be sent, the COPY in
  * progress is abandoned with e naming the line.  0 or -1.
  */
 static int
-tbrowtime(size_t row, const char *f, size_t n, char *e)
+tbrowtime(struct cbuf *o, size_t row, const char *f, size_t n, char *e)
 {
-	if (tbtime(f, n) == 0)
+	if (tbtime(o, f, n) == 0)
 		return 0;
 	snprintf(e, PG_ERRLEN, "stdin:%llu: more than 6 fractional digits of "
 	    "a second", linemap[row]);
@@ -1363,6 +1374,7 @@ sendrow(size_t row, char *e)
 	static const int texts1[] = { 16, 18 };
 	/* access_point_arn ... extra */
 	static const int texts2[] = { 25, 26, 27, 28 };
+	struct cbuf *o = &lrow;
 	const char *f[NLOGCOLS];
 	size_t n[NLOGCOLS], i;
 	int64_t id[ND];
@@ -1372,45 +1384,45 @@ sendrow(size_t row, char *e)
 	rowfields(row, f, n);
 	rowids(row, id);
 	/* The columns of COPY logs (...) in fastbatch(). */
-	tblen = 0;
-	tb16(26);
-	tbuuid(f[0]);
-	if (tbrowtime(row, f[3], n[3], e) == -1)
+	o->len = 0;
+	tb16(o, 26);
+	tbuuid(o, f[0]);
+	if (tbrowtime(o, row, f[3], n[3], e) == -1)
 		return -1;
-	tbnum(f[12], n[12], 8);
-	tbnum(f[13], n[13], 8);
-	tbint(id[D_BUCKET], 4);
-	tbint(id[D_OBJECT], 4);
-	tbint(id[D_CLIENT], 4);
-	tbint(id[D_REQUESTER], 4);
-	tbint(id[D_UA], 4);
-	tbnum(f[14], n[14], 4);
-	tbnum(f[15], n[15], 4);
-	tbint(id[D_OPERATION], 2);
-	tbnum(f[10], n[10], 2);
+	tbnum(o, f[12], n[12], 8);
+	tbnum(o, f[13], n[13], 8);
+	tbint(o, id[D_BUCKET], 4);
+	tbint(o, id[D_OBJECT], 4);
+	tbint(o, id[D_CLIENT], 4);
+	tbint(o, id[D_REQUESTER], 4);
+	tbint(o, id[D_UA], 4);
+	tbnum(o, f[14], n[14], 4);
+	tbnum(o, f[15], n[15], 4);
+	tbint(o, id[D_OPERATION], 2);
+	tbnum(o, f[10], n[10], 2);
 	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++)
-		tbtext(f[texts[i]], n[texts[i]]);
+		tbtext(o, f[texts[i]], n[texts[i]]);
 	/* request_uri: NULL when its form has an id. */
 	if (id[D_URI] != NOID)
-		tbtext("\\N", 2);
+		tbtext(o, "\\N", 2);
 	else
-		tbtext(f[9], n[9]);
+		tbtext(o, f[9], n[9]);
 	for (i = 0; i < sizeof(texts1) / sizeof(texts1[0]); i++)
-		tbtext(f[texts1[i]], n[texts1[i]]);
+		tbtext(o, f[texts1[i]], n[texts1[i]]);
 	/* host_id: NULL when host_id_bytes (the last column) holds it. */
 	nb = n[19] <= sizeof(hb) / 3 * 4 ? base64bytes(f[19], n[19], hb) : -1;
 	if (nb >= 0)
-		tb32(-1);
+		tb32(o, -1);
 	else
-		tbtext(f[19], n[19]);
-	tbint(id[D_ENDPOINT], 4);
+		tbtext(o, f[19], n[19]);
+	tbint(o, id[D_ENDPOINT], 4);
 	for (i = 0; i < sizeof(texts2) / sizeof(texts2[0]); i++)
-		tbtext(f[texts2[i]], n[texts2[i]]);
-	tbint(id[D_URI], 4);
-	tb32(nb);		/* -1: NULL */
+		tbtext(o, f[texts2[i]], n[texts2[i]]);
+	tbint(o, id[D_URI], 4);
+	tb32(o, nb);		/* -1: NULL */
 	if (nb > 0)
-		tbput(hb, nb);
-	return emit(tb, tblen, e);
+		tbput(o, hb, nb);
+	return emit(o->b, o->len, e);
 }
 
 /* A row's counts to the batch's sums (the summer thread's). */
@@ -1509,14 +1521,8 @@ sumrow(size_t row)
  * text (measured on 139,413 pgload_queue_client rows: 62-72 ms against
  * 120-223 ms), and they are cheaper to make.
  */
-struct qbuf {
-	const char	*sql;		/* COPY ... FROM STDIN */
-	char		*b;
-	size_t		 len, size;
-	int		 bin;		/* binary COPY: sql says so */
-};
 enum { Q_OBJ, Q_DAY, Q_CLIENT, Q_REQ, Q_PAIRS, Q_ERR, Q_OSIZE, NQ };
-static struct qbuf qb[NQ] = {
+static struct cbuf qb[NQ] = {
 	/* The last column, batch, is the loading transaction's id (qsuffix). */
 	{ .sql = "COPY pgload_queue_obj (day, object_id, requests, downloads, "
 	    "full_downloads, partial_downloads, bytes_sent, errors, "
@@ -1540,79 +1546,41 @@ static char	 qsuffix[48];		/* "\t" batch id "\n", ends each row */
 static size_t	 qsuffixlen;
 static uint64_t	 qbatch;		/* the batch id, for binary rows */
 
-/* Binary COPY data into q: its fields, big-endian. */
+/* A binary row of nf fields begins; the first row is after the header. */
 static void
-qput(struct qbuf *q, const void *s, size_t n)
-{
-	bput(&q->b, &q->len, &q->size, s, n);
-}
-
-static void
-q32(struct qbuf *q, uint32_t v)
-{
-	const unsigned char b[] = { v >> 24, v >> 16, v >> 8, v };
-
-	qput(q, b, 4);
-}
-
-static void
-q64(struct qbuf *q, uint64_t v)
-{
-	q32(q, v >> 32);
-	q32(q, v);
-}
-
-/* A row of ncols fields begins; the first row is after the header. */
-static void
-qstart(struct qbuf *q, int nf)
+qstart(struct cbuf *q, int nf)
 {
 	static const char head[19] = "PGCOPY\n\377\r\n";	/* and 10 zeros */
-	const unsigned char n[] = { nf >> 8, nf };
 
 	if (q->len == 0)
-		qput(q, head, sizeof(head));
-	qput(q, n, 2);
-}
-
-/* An int or bigint field (width 4 or 8); NOID is NULL. */
-static void
-qint(struct qbuf *q, int64_t v, int width)
-{
-	if (v == NOID) {
-		q32(q, -1);
-		return;
-	}
-	q32(q, width);
-	if (width == 4)
-		q32(q, (uint32_t)v);
-	else
-		q64(q, (uint64_t)v);
+		tbput(q, head, sizeof(head));
+	tb16(q, nf);
 }
 
 /* A date field from a day number (days since 1970; the server's: 2000). */
 static void
-qdate(struct qbuf *q, int64_t day)
+qdate(struct cbuf *q, int64_t day)
 {
-	q32(q, 4);
-	q32(q, (uint32_t)(day - 10957));
+	tb32(q, 4);
+	tb32(q, day - 10957);
 }
 
 static void
-qhll(struct qbuf *q, struct hllset *s)
+qhll(struct cbuf *q, struct hllset *s)
 {
 	uint8_t b[HLL_BYTESMAX];
 	size_t n = hll_bytes(s, b);
 
-	q32(q, n);
-	qput(q, b, n);
+	tb32(q, n);
+	tbput(q, b, n);
 }
 
 /* The last field of every row: the batch (xid8). */
 static void
-qend(struct qbuf *q)
+qend(struct cbuf *q)
 {
-	q32(q, 8);
-	q64(q, qbatch);
+	tb32(q, 8);
+	tb64(q, (int64_t)qbatch);
 }
 
 /*
@@ -1639,8 +1607,8 @@ fmtll(char *b, int64_t v)
 
 /* An aggregate hmap's rows, written into q by bin. */
 static void
-binagg(struct qbuf *q, struct hmap *m,
-    void (*bin)(struct qbuf *, const int64_t *, int64_t))
+binagg(struct cbuf *q, struct hmap *m,
+    void (*bin)(struct cbuf *, const int64_t *, int64_t))
 {
 	const void *key;
 	int64_t *v, k[2];
@@ -1654,7 +1622,7 @@ binagg(struct qbuf *q, struct hmap *m,
 
 /* A row made by a fmt function (ending in a newline) into q, batch added. */
 static void
-qrow(struct qbuf *q, const char *line, size_t l)
+qrow(struct cbuf *q, const char *line, size_t l)
 {
 	bput(&q->b, &q->len, &q->size, line, l - 1);
 	bput(&q->b, &q->len, &q->size, qsuffix, qsuffixlen);
@@ -1662,7 +1630,7 @@ qrow(struct qbuf *q, const char *line, size_t l)
 
 /* An aggregate hmap's rows, formatted by fmt, into q. */
 static void
-fmtagg(struct qbuf *q, struct hmap *m,
+fmtagg(struct cbuf *q, struct hmap *m,
     int (*fmt)(char *, size_t, const void *, size_t, int64_t))
 {
 	static char line[4 * HLL_TEXTMAX + 256];
@@ -1699,7 +1667,7 @@ sendqueue(char *e)
 		if (qb[j].len == 0)
 			continue;
 		if (qb[j].bin)		/* the end of binary COPY data */
-			qput(&qb[j], "\377\377", 2);
+			tbput(&qb[j], "\377\377", 2);
 		if (copyto(sconn, qb[j].sql, qb[j].b, qb[j].len, e) == -1) {
 			(void)pg_exec(sconn, "ROLLBACK", e2, sizeof(e2));
 			return -1;
@@ -1718,16 +1686,15 @@ fmtid(char *b, int64_t id)
 	return fmtll(b, id);
 }
 
-/* "\t" and each count; sz is at least 6 * 21. */
+/* "\t" and each count, at most 6 * 21 bytes. */
 static int
-fmtcnt(char *b, size_t sz, const struct cnt *c)
+fmtcnt(char *b, const struct cnt *c)
 {
 	const int64_t v[] = { c->requests, c->downloads, c->full, c->partial,
 	    c->bytes, c->errors };
 	size_t i;
 	int l = 0;
 
-	(void)sz;
 	for (i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
 		b[l++] = '\t';
 		l += fmtll(b + l, v[i]);
@@ -1736,19 +1703,19 @@ fmtcnt(char *b, size_t sz, const struct cnt *c)
 }
 
 static void
-binobj(struct qbuf *q, const int64_t *k, int64_t v)
+binobj(struct cbuf *q, const int64_t *k, int64_t v)
 {
 	const struct cnt *c = &cobj[v];
 
 	qstart(q, 10);
 	qdate(q, k[0]);
-	qint(q, k[1], 4);
-	qint(q, c->requests, 8);
-	qint(q, c->downloads, 8);
-	qint(q, c->full, 8);
-	qint(q, c->partial, 8);
-	qint(q, c->bytes, 8);
-	qint(q, c->errors, 8);
+	tbint(q, k[1], 4);
+	tbint(q, c->requests, 8);
+	tbint(q, c->downloads, 8);
+	tbint(q, c->full, 8);
+	tbint(q, c->partial, 8);
+	tbint(q, c->bytes, 8);
+	tbint(q, c->errors, 8);
 	qhll(q, &hobj[v]);
 	qend(q);
 }
@@ -1762,7 +1729,7 @@ fmtday(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 	(void)klen;
 	memcpy(&k, key, sizeof(k));
 	dayname(k, b);
-	l = 10 + fmtcnt(b + 10, sz - 10, &cday[v]);
+	l = 10 + fmtcnt(b + 10, &cday[v]);
 	for (i = 0; i < 4; i++) {
 		b[l++] = '\t';
 		l += hll_text(&hday[v][i], b + l);
@@ -1822,7 +1789,7 @@ sortpairs(struct pair *p, size_t n)
  * much faster).
  */
 static void
-fmtpairs(struct qbuf *q)
+fmtpairs(struct cbuf *q)
 {
 	struct pair *p;
 	const void *key;
@@ -1852,19 +1819,19 @@ fmtpairs(struct qbuf *q)
 		for (j = i; j < np && p[j].object == p[i].object; j++)
 			;
 		qstart(q, 6);
-		qint(q, p[i].object, 4);
+		tbint(q, p[i].object, 4);
 		for (col = 0; col < 4; col++) {
 			/* int[] (element type 23) or bigint[] (20), 1-based. */
 			int w = col < 2 ? 4 : 8;
 
-			q32(q, 20 + (j - i) * (4 + w));
-			q32(q, 1);
-			q32(q, 0);
-			q32(q, w == 4 ? 23 : 20);
-			q32(q, j - i);
-			q32(q, 1);
+			tb32(q, 20 + (j - i) * (4 + w));
+			tb32(q, 1);
+			tb32(q, 0);
+			tb32(q, w == 4 ? 23 : 20);
+			tb32(q, j - i);
+			tb32(q, 1);
 			for (x = i; x < j; x++)
-				qint(q, col == 0 ? p[x].client :
+				tbint(q, col == 0 ? p[x].client :
 				    col == 1 ? p[x].requester :
 				    col == 2 ? p[x].downloads : p[x].bytes, w);
 		}
@@ -1874,15 +1841,15 @@ fmtpairs(struct qbuf *q)
 }
 
 static void
-bincli(struct qbuf *q, const int64_t *k, int64_t v)
+bincli(struct cbuf *q, const int64_t *k, int64_t v)
 {
 	struct rsum *r = &rcli[v];
 
 	qstart(q, 6);
 	qdate(q, k[0]);
-	qint(q, k[1], 4);
-	qint(q, r->downloads, 8);
-	qint(q, r->bytes, 8);
+	tbint(q, k[1], 4);
+	tbint(q, r->downloads, 8);
+	tbint(q, r->bytes, 8);
 	qhll(q, &r->a);
 	qend(q);
 }
@@ -1915,11 +1882,11 @@ fmtreq(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 }
 
 static void
-binsize(struct qbuf *q, const int64_t *k, int64_t v)
+binsize(struct cbuf *q, const int64_t *k, int64_t v)
 {
 	qstart(q, 3);
-	qint(q, k[0], 4);
-	qint(q, v, 8);
+	tbint(q, k[0], 4);
+	tbint(q, v, 8);
 	qend(q);
 }
 
@@ -2321,6 +2288,7 @@ fallback(const char *savepoint, const char *e, const char *how)
 static int
 probe(size_t *nold, char *e)
 {
+	struct cbuf *o = &lrow;
 	const char *f[NLOGCOLS];
 	size_t n[NLOGCOLS], i;
 	PGresult *r;
@@ -2333,13 +2301,13 @@ probe(size_t *nold, char *e)
 		if (rowdup[i])
 			continue;
 		rowfields(i, f, n);
-		tblen = 0;
-		tb16(3);
-		tbint((int64_t)i, 4);
-		if (tbrowtime(i, f[3], n[3], e) == -1)
+		o->len = 0;
+		tb16(o, 3);
+		tbint(o, (int64_t)i, 4);
+		if (tbrowtime(o, i, f[3], n[3], e) == -1)
 			return -1;
-		tbuuid(f[0]);
-		if (emit(tb, tblen, e) == -1)
+		tbuuid(o, f[0]);
+		if (emit(o->b, o->len, e) == -1)
 			return -1;
 	}
 	if (emit("\377\377", 2, e) == -1 || copydone(e) == -1)
@@ -2846,7 +2814,7 @@ freelogs(void)
 	free(cobj);
 	free(cday);
 	free(cdl);
-	free(tb);
+	free(lrow.b);
 	free(mbuf);
 	free(mkind);
 	free(mkey);
