@@ -495,6 +495,18 @@ struct seen {				/* seenrow() */
 	uint64_t	 tag;
 	uint32_t	 row;		/* 0: empty; else row + 1 */
 };
+/*
+ * What the summer needs of a row, taken by the reader while the line is in
+ * its cache: the summer then reads 24 bytes a row instead of the line
+ * (which it would fetch from memory: a batch's lines are 60 MB).
+ */
+struct rowfact {
+	int64_t		 bytes;		/* bytes_sent, 0 for NULL */
+	int64_t		 size;		/* object_size, -1 for NULL */
+	int16_t		 status;	/* http_status, -1 for NULL */
+	unsigned char	 dl;		/* a download: a GET, 200 or 206 */
+	unsigned char	 err;		/* counted in daily_error */
+};
 struct batch {
 	char		*buf;		/* the lines, each with its newline */
 	size_t		 len, size;
@@ -507,6 +519,7 @@ struct batch {
 	size_t		 nseen, seencap;
 	struct hmap	*months;	/* "YYYY-MM" of its rows */
 	int32_t		*rowid;		/* ND per row: its day, then its ids */
+	struct rowfact	*fact;		/* per new row */
 	char		 why[PG_ERRLEN]; /* not "": ids unknown, why */
 };
 static struct batch bt[2], *fill = &bt[0];
@@ -526,6 +539,7 @@ static unsigned char *rowdup;
 static uint32_t	*rowfo;			/* NLOGCOLS + 1 per row */
 static int32_t	*rowid;			/* ND per row: its day (addlogline()),
 					   then its dictionary ids */
+static struct rowfact *rowfact;
 static const char *noids;		/* not NULL: no ids, why */
 static struct hmap *months;
 
@@ -1429,22 +1443,16 @@ sendrow(size_t row, char *e)
 static void
 sumrow(size_t row)
 {
+	const struct rowfact *rf = &rowfact[row];
 	const char *f[NLOGCOLS];
 	size_t n[NLOGCOLS], x;
-	int64_t id[ND], day, status, bytes, size;
+	int64_t id[ND], day, status = rf->status, bytes = rf->bytes, size;
 	struct dlkey dk;
 	char ek[PG_ERRLEN];
-	int dl, l;
+	int dl = rf->dl, l;
 
-	rowfields(row, f, n);
 	rowids(row, id);
 	day = rowid[row * ND];
-	status = numval(f[10], n[10]);
-	bytes = numval(f[12], n[12]);
-	if (bytes < 0)
-		bytes = 0;
-	dl = n[7] == 15 && memcmp(f[7], "REST.GET.OBJECT", 15) == 0 &&
-	    (status == 200 || status == 206);
 	count(&cday[aggindex(aday, &day, sizeof(day), &nday)], dl, status,
 	    bytes);
 	if (nday == capday) {
@@ -1462,7 +1470,7 @@ sumrow(size_t row)
 			cobj = xreallocarray(cobj, capobj, sizeof(*cobj));
 			memset(cobj + nobj, 0, (capobj - nobj) * sizeof(*cobj));
 		}
-		if ((size = numval(f[13], n[13])) >= 0) {
+		if ((size = rf->size) >= 0) {
 			int isnew;
 			int64_t *v = hmap_get(asize, &id[D_OBJECT],
 			    sizeof(id[D_OBJECT]), 1, size, &isnew);
@@ -1485,9 +1493,10 @@ sumrow(size_t row)
 			memset(cdl + ndl, 0, (capdl - ndl) * sizeof(*cdl));
 		}
 	}
-	if (status >= 400 || !isnull(f[11], n[11])) {
+	if (rf->err) {
 		int64_t *v;
 
+		rowfields(row, f, n);
 		/* day, operation, status, error code: pgload_err's text. */
 		kreserve(n[7] + n[11] + 64);
 		dayname(day, ek);
@@ -1605,19 +1614,54 @@ fmtll(char *b, int64_t v)
 	return l;
 }
 
-/* An aggregate hmap's rows, written into q by bin. */
+/* An aggregate's entry: its key (one or two int64_t) and value. */
+struct aggent {
+	int64_t	 k[2], v;
+};
+static struct aggent *aggbuf;		/* binagg()'s, the summer's */
+static size_t	 aggcap;
+
+static int
+cmpagg(const void *a, const void *b)
+{
+	const struct aggent *x = a, *y = b;
+
+	if (x->k[0] != y->k[0])
+		return x->k[0] < y->k[0] ? -1 : 1;
+	if (x->k[1] != y->k[1])
+		return x->k[1] < y->k[1] ? -1 : 1;
+	return 0;
+}
+
+/*
+ * An aggregate hmap's rows, written into q by bin, in key order: the fold
+ * inserts them in the order they were queued, and keys in order go into
+ * the rollups' primary key indexes (day, id) at one end, where PostgreSQL
+ * adds to the last leaf page without a descent from the root.
+ */
 static void
 binagg(struct cbuf *q, struct hmap *m,
     void (*bin)(struct cbuf *, const int64_t *, int64_t))
 {
+	struct aggent *e;
 	const void *key;
-	int64_t *v, k[2];
-	size_t it = 0, klen;
+	int64_t *v;
+	size_t it = 0, klen, n = 0, i;
 
-	while (hmap_next(m, &it, &key, &klen, &v)) {
-		memcpy(k, key, klen < sizeof(k) ? klen : sizeof(k));
-		bin(q, k, *v);
+	if (hmap_count(m) > aggcap) {
+		aggcap = hmap_count(m) * 2;
+		aggbuf = xreallocarray(aggbuf, aggcap, sizeof(*aggbuf));
 	}
+	e = aggbuf;
+	while (hmap_next(m, &it, &key, &klen, &v)) {
+		e[n].k[1] = 0;
+		memcpy(e[n].k, key, klen < sizeof(e[n].k) ? klen :
+		    sizeof(e[n].k));
+		e[n++].v = *v;
+	}
+	qsort(e, n, sizeof(*e), cmpagg);
+	for (i = 0; i < n; i++)
+		bin(q, e[i].k, e[i].v);
 }
 
 /* A row made by a fmt function (ending in a newline) into q, batch added. */
@@ -2537,6 +2581,7 @@ loadermain(void *arg)
 		rowdup = b->dup;
 		rowfo = b->fo;
 		rowid = b->rowid;
+		rowfact = b->fact;
 		noids = b->why[0] != '\0' ? b->why : NULL;
 		linemap = b->lines;
 		months = b->months;
@@ -2606,19 +2651,22 @@ batchsize(void)
 
 /*
  * The rows of a batch by line hash and time text, to find repeats: an
- * open-addressing table of row numbers with a tag made from the hash (which
- * is random already) and the time, so that a lookup hashes and copies
- * nothing and compares the lines themselves only when the tags agree.
+ * open-addressing table of row numbers with a tag made of the hash's first
+ * 16 digits (the hash is random already), so that a lookup hashes and
+ * copies nothing and compares the lines themselves only when the tags
+ * agree.  The tag needs nothing but the hash, so the main loop can
+ * prefetch its slot as soon as it has the line: the table is megabytes,
+ * and its probe was the reader's costliest load.
  */
 static uint64_t
-seentag(const char *hash, const char *tm, size_t tmlen)
+seentag(const char *hash)
 {
 	uint64_t t = 0;
 	int i;
 
 	for (i = 0; i < 16; i++)
 		t = t << 4 | hexdigit(hash[i]);
-	return t ^ XXH3_64bits(tm, tmlen);
+	return t;
 }
 
 /* Whether row a of batch bp has this hash (any case) and time text. */
@@ -2643,7 +2691,7 @@ static int
 seenrow(struct batch *bp, size_t row, const char *hash, const char *tm,
     size_t tmlen)
 {
-	uint64_t tag = seentag(hash, tm, tmlen);
+	uint64_t tag = seentag(hash);
 	struct seen *s;
 	size_t i, j, mask;
 
@@ -2707,8 +2755,17 @@ addlogline(const char *line, size_t len, unsigned long long lineno,
 	}
 	/* Its day and ids now, while the line is in the cache. */
 	if (isnew) {
+		struct rowfact *rf = &b->fact[b->n];
+
 		b->rowid[b->n * ND] = (int32_t)day;
 		scanrow(b, b->n);
+		rf->status = (int16_t)numval(f[10], n[10]);
+		if ((rf->bytes = numval(f[12], n[12])) < 0)
+			rf->bytes = 0;
+		rf->size = numval(f[13], n[13]);
+		rf->dl = n[7] == 15 && memcmp(f[7], "REST.GET.OBJECT", 15) ==
+		    0 && (rf->status == 200 || rf->status == 206);
+		rf->err = rf->status >= 400 || !isnull(f[11], n[11]);
 	}
 	b->lines[b->n++] = lineno;
 	nread++;
@@ -2753,6 +2810,8 @@ setuplogs(void)
 	for (k = 0; k < 2; k++) {
 		bt[k].rowid = xreallocarray(NULL, batchrows, ND *
 		    sizeof(*bt[k].rowid));
+		bt[k].fact = xreallocarray(NULL, batchrows,
+		    sizeof(*bt[k].fact));
 		bt[k].off = xreallocarray(NULL, batchrows + 1,
 		    sizeof(*bt[k].off));
 		bt[k].dup = xmalloc(batchrows);
@@ -2791,6 +2850,7 @@ freelogs(void)
 	free(ordid);
 	for (k = 0; k < 2; k++) {
 		free(bt[k].rowid);
+		free(bt[k].fact);
 		free(bt[k].buf);
 		free(bt[k].off);
 		free(bt[k].dup);
@@ -2811,6 +2871,7 @@ freelogs(void)
 	free(rreq);
 	for (k = 0; k < NQ; k++)
 		free(qb[k].b);
+	free(aggbuf);
 	free(cobj);
 	free(cday);
 	free(cdl);
@@ -3045,6 +3106,15 @@ main(int argc, char *argv[])
 	lio = lio_open(0);
 	while ((line = lio_next(lio, &len)) != NULL) {
 		lineno = lio_lineno(lio);
+		/*
+		 * Start loading the slot of seen[] that seenrow() will probe
+		 * (see seentag()).  Not a function of its own: GCC 12 finds
+		 * that a function whose only effect is a prefetch has none,
+		 * and drops the call.
+		 */
+		if (logsmode && len >= 16 && fill->seencap > 0)
+			__builtin_prefetch(&fill->seen[seentag(line) &
+			    (fill->seencap - 1)]);
 		if ((why = checkline(line, len, &col, f, fn)) != NULL) {
 			setaside(line, len, lineno, col, why);
 			continue;
