@@ -16,9 +16,13 @@ teardown() {
 }
 
 # gen N SEED: N rows of logparse output in $T/rows-N-SEED.tsv (printed).
+# gen LINES [SEED [DAYS]]: bench/genlogs.py's rows over DAYS days (30).
+# Tests that count on where batches end use one day: a batch ends early at
+# a change of day after half of -b (pgload(1)).
 gen() {
-	local f=$T/rows-$1-${2:-1}.tsv
-	[ -f "$f" ] || "$ROOT/bench/genlogs.py" -n "$1" -s "${2:-1}" | logparse >"$f"
+	local f=$T/rows-$1-${2:-1}${3:+-d$3}.tsv
+	[ -f "$f" ] || "$ROOT/bench/genlogs.py" -n "$1" -s "${2:-1}" \
+	    --days "${3:-30}" | logparse >"$f"
 	printf '%s\n' "$f"
 }
 
@@ -239,7 +243,7 @@ check_rollups() {
 }
 
 @test "pgload: a batch with lines loaded before is probed, or merged the slow way; each line once" {
-	f=$(gen 3000 12)
+	f=$(gen 3000 12 1)
 	head -1000 "$f" >"$T/first.tsv"
 	sed -n 501,3000p "$f" >"$T/second.tsv"
 	run -0 --separate-stderr pgload -v -b 500 <"$T/first.tsv"
@@ -429,7 +433,7 @@ pgload: stdin:22: 2 fields, not 29: set aside" ]
 }
 
 @test "pgload: killed with SIGKILL mid-batch, rerun, each line exactly once" {
-	f=$(gen 5000 7)
+	f=$(gen 5000 7 1)
 	# A slow producer: two and a half batches, then a pause inside the
 	# third, during which pgload is killed.
 	mkfifo "$T/fifo"
@@ -502,7 +506,7 @@ pgload: stdin:22: 2 fields, not 29: set aside" ]
 }
 
 @test "pgload: the server going away mid-load is a clear error, exit 1" {
-	f=$(gen 300 8)
+	f=$(gen 300 8 1)
 	mkfifo "$T/fifo"
 	PGAPPNAME=pgload-gone pgload -b 100 <"$T/fifo" 2>"$T/err" 3>&- &
 	BG=$!
@@ -547,8 +551,32 @@ pgload: stdin:22: 2 fields, not 29: set aside" ]
 	check_rollups
 }
 
+@test "pgload: a batch ends at the first change of day after half of -b" {
+	f=$(gen 3000 13 20)	# 150 lines a day
+	run -0 --separate-stderr pgload -v -b 400 <"$f"
+	[ "$output" = "" ]
+	# The rows done after each batch (-v): where each batch ended.
+	sed -n 's/^pgload: \([0-9]*\) rows, [0-9]* new, [0-9]* rows\/s$/\1/p' \
+	    <<<"$stderr" >"$T/ends"
+	[ "$(tail -1 "$T/ends")" -eq 3000 ]
+	prev=0
+	while read -r end; do
+		[ "$((end - prev))" -le 400 ]
+		if [ "$end" -lt 3000 ]; then
+			# At least half of -b, and the next line is of another day.
+			[ "$((end - prev))" -ge 200 ]
+			[ "$(sed -n "${end}p" "$f" | cut -f4 | cut -c1-10)" != \
+			    "$(sed -n "$((end + 1))p" "$f" | cut -f4 | cut -c1-10)" ]
+		fi
+		prev=$end
+	done <"$T/ends"
+	[ "$(wc -l <"$T/ends")" -ge 8 ]
+	[ "$(q 'SELECT count(*) FROM logs')" -eq "$(sort -u "$f" | wc -l)" ]
+	check_rollups
+}
+
 @test "pgload -v: progress on stderr, nothing on stdout" {
-	f=$(gen 2000 10)
+	f=$(gen 2000 10 1)
 	run -0 --separate-stderr pgload -v -b 1000 <"$f"
 	[ "$output" = "" ]
 	[[ $stderr == *"pgload: 1000 rows, 1000 new, "*" rows/s"* ]]
