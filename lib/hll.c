@@ -97,12 +97,28 @@ regadd(uint8_t *reg, int64_t hash)
 		reg[u & (NREGS - 1)] = p;
 }
 
-static int
-cmp64(const void *a, const void *b)
+/*
+ * Sort h[n] ascending: a Shell sort (Ciura's gaps), since explicit sets
+ * are short (uniq() sorts at most twice EXPLICITMAX hashes) and qsort()'s
+ * calls of a comparison function were most of the time it took.
+ */
+static void
+sort64(int64_t *h, size_t n)
 {
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	static const size_t gaps[] = { 701, 301, 132, 57, 23, 10, 4, 1 };
+	size_t g, i, j, k;
+	int64_t x;
 
-	return (x > y) - (x < y);
+	for (k = 0; k < sizeof(gaps) / sizeof(gaps[0]); k++) {
+		if ((g = gaps[k]) >= n)
+			continue;
+		for (i = g; i < n; i++) {
+			x = h[i];
+			for (j = i; j >= g && h[j - g] > x; j -= g)
+				h[j] = h[j - g];
+			h[j] = x;
+		}
+	}
 }
 
 /* Sort the hashes and drop repeats (explicit sets are signed-ascending). */
@@ -113,17 +129,7 @@ uniq(struct hllset *s)
 
 	if (s->n < 2)
 		return;
-	/* Most sets are a few hashes: no qsort() call for those. */
-	if (s->n <= 16) {
-		for (i = 1; i < s->n; i++) {
-			int64_t x = s->h[i];
-
-			for (j = i; j > 0 && s->h[j - 1] > x; j--)
-				s->h[j] = s->h[j - 1];
-			s->h[j] = x;
-		}
-	} else
-		qsort(s->h, s->n, sizeof(*s->h), cmp64);
+	sort64(s->h, s->n);
 	for (i = j = 1; i < s->n; i++)
 		if (s->h[i] != s->h[j - 1])
 			s->h[j++] = s->h[i];
