@@ -100,7 +100,7 @@ regadd(uint8_t *reg, int64_t hash)
 /*
  * Sort h[n] ascending: a Shell sort (Ciura's gaps), since explicit sets
  * are short (uniq() sorts at most twice EXPLICITMAX hashes) and qsort()'s
- * calls of a comparison function were most of the time it took.
+ * calls of a comparison function were more than half of the time it took.
  */
 static void
 sort64(int64_t *h, size_t n)
