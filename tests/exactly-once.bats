@@ -19,10 +19,11 @@ teardown() {
 	fi
 }
 
-# gen NAME LINES SEED: generated log objects in $T/NAME, uploaded to $B.
+# gen NAME LINES SEED [START [DAYS]]: generated log objects in $T/NAME,
+# uploaded to $B.
 gen() {
 	"$ROOT/bench/genlogs.py" -n "$2" -s "$3" --objects "$(( $2 / 100 ))" \
-	    --start "${4:-2024-01-01}" --dir "$T/$1"
+	    --start "${4:-2024-01-01}" --days "${5:-30}" --dir "$T/$1"
 	aws s3 cp --recursive --quiet "$T/$1" "s3://$B/"
 }
 
@@ -66,7 +67,9 @@ freeport() {
 }
 
 @test "exactly once: pgload killed mid-batch, rerun, each line once" {
-	gen a 6000 12
+	# One day: a batch ends early at a change of day (pgload(1)), and
+	# whole batches are then whole multiples of -b.
+	gen a 6000 12 2024-01-01 1
 	# A slow reader of the listing makes pgload commit a few batches and be
 	# killed inside a later one.
 	bash -o pipefail -c "s3ls --since last s3://$B/ | parallel -X -j 2 s3cat |
