@@ -1,5 +1,6 @@
 /* See LICENSE file for copyright and license details. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,9 @@
  */
 #define MAXDEPTH	64
 
+/* The default cap on one JSON value (enc_setlimits). */
+#define MAXVALUE	(4 * 1024 * 1024)
+
 enum topkey { K_OTHER, K_GRAPH, K_TOTAL };
 
 struct encode {
@@ -25,6 +29,8 @@ struct encode {
 	char		*base;
 	char		*userpwd;
 	double		 interval;	/* seconds between request starts */
+	long		 timeout;	/* seconds per request, 0 = none */
+	size_t		 maxvalue;	/* bytes of one JSON token */
 	struct timespec	 last;
 	int		 have_last;
 	char		 cerr[CURL_ERROR_SIZE];
@@ -41,6 +47,7 @@ struct jctx {
 	int		 jsonerr;	/* yajl refused a byte */
 	int		 sinkerr;
 	int		 toodeep;
+	int		 toobig;	/* a token longer than maxvalue */
 	int		 depth;
 	char		 ctype[MAXDEPTH + 1];	/* 'm' map, 'a' array */
 	size_t		 plen[MAXDEPTH + 1];	/* path length at container start */
@@ -52,6 +59,21 @@ struct jctx {
 	int		 have_total;
 	long long	 hits;
 	unsigned long long nbytes;	/* body bytes received */
+	/*
+	 * Body bytes not handed to yajl yet: its lexer starts a token that
+	 * spans two yajl_parse() calls over from the token's first byte, so
+	 * a string arriving in n pieces would be scanned n times (quadratic).
+	 * The body is handed over only up to the last byte that ends no
+	 * token inside it (whitespace or punctuation outside a string), so
+	 * no token is ever split, and the bytes held back, one token at
+	 * most, are capped at maxvalue.
+	 */
+	char		*pend;
+	size_t		 npend, pendcap;
+	size_t		 maxvalue;
+	int		 instr, esc;	/* inside a string, after its backslash */
+	char		*fix;		/* a string's repaired copy (cb_string) */
+	size_t		 fixcap;
 	char		*err;
 	size_t		 errlen;
 };
@@ -131,10 +153,73 @@ cb_number(void *ctx, const char *s, size_t n)
 	return scalar(ctx, ENC_NUMBER, s, n);
 }
 
+/*
+ * The length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0
+ * (RFC 3629: no surrogates, nothing above U+10FFFF, shortest form).
+ */
+static size_t
+utf8len(const unsigned char *s, size_t n)
+{
+	unsigned char lo = 0x80, hi = 0xBF;
+	size_t k, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	if (s[0] >= 0xC2 && s[0] <= 0xDF)
+		k = 2;
+	else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+		k = 3;
+		lo = s[0] == 0xE0 ? 0xA0 : 0x80;
+		hi = s[0] == 0xED ? 0x9F : 0xBF;
+	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+		k = 4;
+		lo = s[0] == 0xF0 ? 0x90 : 0x80;
+		hi = s[0] == 0xF4 ? 0x8F : 0xBF;
+	} else
+		return 0;
+	if (n < k || s[1] < lo || s[1] > hi)
+		return 0;
+	for (i = 2; i < k; i++)
+		if (s[i] < 0x80 || s[i] > 0xBF)
+			return 0;
+	return k;
+}
+
+/*
+ * yajl checks the raw bytes of a string, but decodes a \u escape of a
+ * lone surrogate (\ude00) into bytes that are not UTF-8, which
+ * PostgreSQL would refuse, failing a whole load: each invalid byte
+ * becomes U+FFFD, so that sinks get the UTF-8 enc_kind promises.
+ */
 static int
 cb_string(void *ctx, const unsigned char *s, size_t n)
 {
-	return scalar(ctx, ENC_STRING, (const char *)s, n);
+	struct jctx *j = ctx;
+	size_t i, k, o;
+
+	for (i = 0; i < n && (k = utf8len(s + i, n - i)) > 0; i += k)
+		;
+	if (i == n)
+		return scalar(j, ENC_STRING, (const char *)s, n);
+	if (n > (SIZE_MAX - 1) / 3)
+		return 0;
+	if (3 * n > j->fixcap) {
+		j->fixcap = 3 * n;
+		j->fix = xrealloc(j->fix, j->fixcap);
+	}
+	memcpy(j->fix, s, i);
+	for (o = i; i < n; ) {
+		if ((k = utf8len(s + i, n - i)) > 0) {
+			memcpy(j->fix + o, s + i, k);
+			o += k;
+			i += k;
+		} else {
+			memcpy(j->fix + o, "\xef\xbf\xbd", 3);
+			o += 3;
+			i++;
+		}
+	}
+	return scalar(j, ENC_STRING, j->fix, o);
 }
 
 static int
@@ -234,6 +319,84 @@ static const yajl_callbacks callbacks = {
 	cb_start_map, cb_map_key, cb_end_map, cb_start_array, cb_end_array
 };
 
+/* The first body byte: the status is known; a JSON answer begins. */
+static int
+begin(struct jctx *j)
+{
+	j->begun = 1;
+	j->parsing = j->code == 200 || j->code == 404;
+	if (j->parsing && j->sink->begin(j->sink->arg) == -1) {
+		j->sinkerr = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Hand yajl the first n held-back bytes and keep the rest.  Returns -1
+ * when yajl refuses them (or a callback stopped it).
+ */
+static int
+handover(struct jctx *j, size_t n)
+{
+	yajl_status ys = yajl_status_ok;
+
+	if (n == 0)
+		return 0;
+	ys = yajl_parse(j->yh, (const unsigned char *)j->pend, n);
+	memmove(j->pend, j->pend + n, j->npend - n);
+	j->npend -= n;
+	if (ys != yajl_status_ok) {
+		if (!j->sinkerr)
+			j->jsonerr = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* n more body bytes: 0, or -1 to stop (an error is noted in j). */
+static int
+feed(struct jctx *j, const char *p, size_t n)
+{
+	size_t i, cut = 0;
+
+	j->nbytes += n;
+	if (!j->parsing || n == 0)
+		return 0;	/* an error page: its status says enough */
+	if (j->npend + n > j->pendcap) {
+		j->pendcap = j->npend + n > 2 * j->pendcap ?
+		    j->npend + n : 2 * j->pendcap;
+		j->pend = xrealloc(j->pend, j->pendcap);
+	}
+	memcpy(j->pend + j->npend, p, n);
+	/* Only the new bytes are scanned: the rest were, and hold no cut. */
+	for (i = j->npend, j->npend += n; i < j->npend; i++) {
+		unsigned char c = j->pend[i];
+
+		if (j->esc)
+			j->esc = 0;
+		else if (j->instr) {
+			if (c == '\\')
+				j->esc = 1;
+			else if (c == '"')
+				j->instr = 0;
+		} else if (c == '"')
+			j->instr = 1;
+		else if (c == ' ' || c == '\t' || c == '\n' || c == '\r' ||
+		    c == ',' || c == ':' || c == '[' || c == ']' || c == '{' ||
+		    c == '}')
+			cut = i + 1;
+		/* Checked here, not per piece, so that pieces do not matter. */
+		if (i + 1 - cut > j->maxvalue) {
+			j->toobig = 1;
+			return -1;
+		}
+	}
+	if (cut > 0 && handover(j, cut) == -1)
+		return -1;
+	return 0;
+}
+
 static size_t
 on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -241,23 +404,11 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 	size_t n = size * nmemb;
 
 	if (!j->begun) {
-		j->begun = 1;
 		curl_easy_getinfo(j->e->curl, CURLINFO_RESPONSE_CODE, &j->code);
-		j->parsing = j->code == 200 || j->code == 404;
-		if (j->parsing && j->sink->begin(j->sink->arg) == -1) {
-			j->sinkerr = 1;
+		if (begin(j) == -1)
 			return 0;
-		}
 	}
-	j->nbytes += n;
-	if (!j->parsing || n == 0)
-		return n;	/* an error page: its status says enough */
-	if (yajl_parse(j->yh, (const unsigned char *)p, n) != yajl_status_ok) {
-		if (!j->sinkerr)
-			j->jsonerr = 1;
-		return 0;
-	}
-	return n;
+	return feed(j, p, n) == -1 ? 0 : n;
 }
 
 static void
@@ -342,6 +493,7 @@ enc_open(const char *base, double maxrate, const char *user, const char *pass,
 	while (n > 0 && e->base[n - 1] == '/')
 		e->base[--n] = '\0';
 	e->interval = maxrate > 0 ? 1.0 / maxrate : 0;
+	e->maxvalue = MAXVALUE;
 	e->hdrs = curl_slist_append(NULL, "Accept: application/json");
 	if (user != NULL) {
 		n = strlen(user) + 1 + (pass != NULL ? strlen(pass) : 0) + 1;
@@ -388,17 +540,113 @@ setup(struct encode *e, const char *url, struct jctx *j)
 	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 30L);
 	/*
-	 * No total timeout: a limit=all month can legitimately stream for
-	 * minutes.  A stall is what we guard against: less than 1 byte/s
-	 * for 120 s (ES scans start slowly) aborts the attempt.
+	 * A stall, less than 1 byte/s for 120 s (ES scans start slowly),
+	 * aborts the attempt; so does the whole request taking longer than
+	 * the timeout, generous since a limit=all month can legitimately
+	 * stream for minutes, but a server trickling a byte a second would
+	 * otherwise hold the run for ever.
 	 */
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
 	curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, 120L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, e->timeout);
 	curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
 	if (e->userpwd != NULL) {
 		curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 		curl_easy_setopt(c, CURLOPT_USERPWD, e->userpwd);
 	}
+}
+
+/* A parser for one answer: 0, or -1 after filling err. */
+static int
+jstart(struct jctx *j, const struct enc_sink *sink, size_t maxvalue,
+    char *err, size_t errlen)
+{
+	memset(j, 0, sizeof(*j));
+	j->sink = sink;
+	j->err = err;
+	j->errlen = errlen;
+	j->maxvalue = maxvalue;
+	err[0] = '\0';
+	if ((j->yh = yajl_alloc(&callbacks, NULL, j)) == NULL) {
+		snprintf(err, errlen, "yajl_alloc failed");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The outcome of an answer received whole or in part: rc is the
+ * transfer's (CURLE_OK when it ended normally), cerr curl's detail.
+ */
+static enum enc_status
+jfinish(struct jctx *j, CURLcode rc, const char *cerr, int expect_all,
+    long long *total, long long *hits)
+{
+	enum enc_status st;
+	char *err = j->err;
+	size_t errlen = j->errlen, n;
+
+	if (rc == CURLE_OK && !j->sinkerr && !j->jsonerr && !j->toobig &&
+	    !j->toodeep && j->parsing)
+		(void)handover(j, j->npend);	/* what follows the last token */
+	if (j->sinkerr) {
+		st = ENC_FAIL;		/* the sink wrote err */
+	} else if (j->toodeep) {
+		snprintf(err, errlen, "HTTP %ld: JSON nested deeper than %d", j->code, MAXDEPTH);
+		st = ENC_FAIL;
+	} else if (j->toobig) {
+		snprintf(err, errlen, "HTTP %ld: a JSON value longer than %zu "
+		    "bytes (see --max-value) after %llu bytes", j->code,
+		    j->maxvalue, j->nbytes);
+		st = ENC_FAIL;
+	} else if (j->jsonerr) {
+		json_reason(j, "invalid JSON");
+		st = j->code == 200 ? ENC_RETRY : ENC_FAIL;
+	} else if (rc != CURLE_OK) {
+		snprintf(err, errlen, "%s%s%s", curl_easy_strerror(rc),
+		    cerr[0] != '\0' ? ": " : "", cerr);
+		n = strlen(err);
+		if (n > 0 && err[n - 1] == '\n')
+			err[n - 1] = '\0';
+		st = transient(rc) ? ENC_RETRY : ENC_FAIL;
+	} else if (j->code == 200 || j->code == 404) {
+		if (yajl_complete_parse(j->yh) != yajl_status_ok) {
+			json_reason(j, j->code == 200 ? "cut-off stream" : "invalid JSON");
+			st = j->code == 200 ? ENC_RETRY : ENC_FAIL;
+		} else if (!j->have_total) {
+			snprintf(err, errlen, "HTTP %ld: no \"total\" in the answer", j->code);
+			st = j->code == 200 ? ENC_RETRY : ENC_FAIL;
+		} else if (j->code == 404) {
+			if (j->total == 0 && j->hits == 0)
+				st = ENC_EMPTY;
+			else {
+				snprintf(err, errlen, "HTTP 404 with %lld results", j->total);
+				st = ENC_FAIL;
+			}
+		} else if (expect_all && j->hits != j->total) {
+			snprintf(err, errlen, "incomplete: %lld of %lld results",
+			    j->hits, j->total);
+			st = ENC_RETRY;
+		} else if (!expect_all && j->hits > j->total) {
+			snprintf(err, errlen, "%lld results, more than the total %lld",
+			    j->hits, j->total);
+			st = ENC_RETRY;
+		} else
+			st = ENC_OK;
+	} else if (j->code == 429 || (j->code >= 500 && j->code <= 599)) {
+		snprintf(err, errlen, "HTTP %ld", j->code);
+		st = ENC_RETRY;
+	} else {
+		snprintf(err, errlen, "HTTP %ld", j->code);
+		st = ENC_FAIL;
+	}
+	*total = j->total;
+	*hits = j->hits;
+	yajl_free(j->yh);
+	free(j->path);
+	free(j->pend);
+	free(j->fix);
+	return st;
 }
 
 enum enc_status
@@ -407,85 +655,56 @@ enc_search(struct encode *e, const char *query, int expect_all,
     char *err, size_t errlen)
 {
 	struct jctx j;
-	enum enc_status st;
 	CURLcode rc;
 	char *url;
 	size_t n;
 
-	memset(&j, 0, sizeof(j));
+	*total = *hits = 0;
+	if (jstart(&j, sink, e->maxvalue, err, errlen) == -1)
+		return ENC_FAIL;
 	j.e = e;
-	j.sink = sink;
-	j.err = err;
-	j.errlen = errlen;
-	err[0] = '\0';
 	e->cerr[0] = '\0';
 	n = strlen(e->base) + strlen(query) + sizeof("/search/?");
 	url = xmalloc(n);
 	snprintf(url, n, "%s/search/?%s", e->base, query);
-	if ((j.yh = yajl_alloc(&callbacks, NULL, &j)) == NULL) {
-		snprintf(err, errlen, "yajl_alloc failed");
-		free(url);
-		return ENC_FAIL;
-	}
 	setup(e, url, &j);
 	ratelimit(e);
 	rc = curl_easy_perform(e->curl);
 	if (!j.begun)
 		curl_easy_getinfo(e->curl, CURLINFO_RESPONSE_CODE, &j.code);
-	*total = j.total;
-	*hits = j.hits;
-	if (j.sinkerr) {
-		st = ENC_FAIL;		/* the sink wrote err */
-	} else if (j.toodeep) {
-		snprintf(err, errlen, "HTTP %ld: JSON nested deeper than %d", j.code, MAXDEPTH);
-		st = ENC_FAIL;
-	} else if (j.jsonerr) {
-		json_reason(&j, "invalid JSON");
-		st = j.code == 200 ? ENC_RETRY : ENC_FAIL;
-	} else if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s%s%s", curl_easy_strerror(rc),
-		    e->cerr[0] != '\0' ? ": " : "", e->cerr);
-		n = strlen(err);
-		if (n > 0 && err[n - 1] == '\n')
-			err[n - 1] = '\0';
-		st = transient(rc) ? ENC_RETRY : ENC_FAIL;
-	} else if (j.code == 200 || j.code == 404) {
-		if (yajl_complete_parse(j.yh) != yajl_status_ok) {
-			json_reason(&j, j.code == 200 ? "cut-off stream" : "invalid JSON");
-			st = j.code == 200 ? ENC_RETRY : ENC_FAIL;
-		} else if (!j.have_total) {
-			snprintf(err, errlen, "HTTP %ld: no \"total\" in the answer", j.code);
-			st = j.code == 200 ? ENC_RETRY : ENC_FAIL;
-		} else if (j.code == 404) {
-			if (j.total == 0 && j.hits == 0)
-				st = ENC_EMPTY;
-			else {
-				snprintf(err, errlen, "HTTP 404 with %lld results", j.total);
-				st = ENC_FAIL;
-			}
-		} else if (expect_all && j.hits != j.total) {
-			snprintf(err, errlen, "incomplete: %lld of %lld results",
-			    j.hits, j.total);
-			st = ENC_RETRY;
-		} else if (!expect_all && j.hits > j.total) {
-			snprintf(err, errlen, "%lld results, more than the total %lld",
-			    j.hits, j.total);
-			st = ENC_RETRY;
-		} else
-			st = ENC_OK;
-	} else if (j.code == 429 || (j.code >= 500 && j.code <= 599)) {
-		snprintf(err, errlen, "HTTP %ld", j.code);
-		st = ENC_RETRY;
-	} else {
-		snprintf(err, errlen, "HTTP %ld", j.code);
-		st = ENC_FAIL;
-	}
-	*total = j.total;
-	*hits = j.hits;
-	yajl_free(j.yh);
-	free(j.path);
 	free(url);
-	return st;
+	return jfinish(&j, rc, e->cerr, expect_all, total, hits);
+}
+
+enum enc_status
+enc_parse(const char *body, size_t len, size_t piece, size_t maxvalue,
+    int expect_all, const struct enc_sink *sink, long long *total,
+    long long *hits, char *err, size_t errlen)
+{
+	struct jctx j;
+	size_t n;
+
+	*total = *hits = 0;
+	if (jstart(&j, sink, maxvalue > 0 ? maxvalue : MAXVALUE, err,
+	    errlen) == -1)
+		return ENC_FAIL;
+	j.code = 200;
+	if (piece == 0)
+		piece = 1;
+	if (begin(&j) == 0)
+		for (; len > 0; body += n, len -= n) {
+			n = len < piece ? len : piece;
+			if (feed(&j, body, n) == -1)
+				break;
+		}
+	return jfinish(&j, CURLE_OK, "", expect_all, total, hits);
+}
+
+void
+enc_setlimits(struct encode *e, long timeout, size_t maxvalue)
+{
+	e->timeout = timeout;
+	e->maxvalue = maxvalue > 0 ? maxvalue : MAXVALUE;
 }
 
 char *

@@ -66,11 +66,11 @@ void	enc_close(struct encode *);
 
 /*
  * GET base + "/search/?" + query (already URL-encoded by the caller),
- * with Accept: application/json, redirects followed, a connect timeout and
- * a stall timeout (no byte for 120 s).  With expect_all the answer is
- * complete only when the number of hits equals "total" (which the portal
- * sends after @graph, so this also proves the stream was not cut off);
- * otherwise (limit=N probes) hits must be min(N, total) where N is
+ * with Accept: application/json, redirects followed, a connect timeout, a
+ * stall timeout (no byte for 120 s) and the limits of enc_setlimits().
+ * With expect_all the answer is complete only when the number of hits
+ * equals "total" (which the portal sends after @graph, so this also
+ * proves the stream was not cut off); otherwise (limit=N probes) hits must be min(N, total) where N is
  * whatever the caller asked: only a parse to the end and a total are
  * required.  *total and *hits get the counts seen (0 when unknown).  On
  * anything but ENC_OK/ENC_EMPTY err holds a one-line reason naming the
@@ -79,6 +79,26 @@ void	enc_close(struct encode *);
 enum enc_status enc_search(struct encode *, const char *query, int expect_all,
 	    const struct enc_sink *, long long *total, long long *hits,
 	    char *err, size_t errlen);
+
+/*
+ * Limits for the requests that follow: timeout seconds per request, from
+ * connecting to the last byte (0: none; a stall of 120 s always aborts),
+ * and the longest single JSON token (string, number or literal) in
+ * bytes, 0 for the default of 4 MiB.  A longer token makes the request
+ * fail (ENC_FAIL) without buffering the rest of it: memory is bounded by
+ * a few times maxvalue.  A timeout is ENC_RETRY.
+ */
+void	enc_setlimits(struct encode *, long timeout, size_t maxvalue);
+
+/*
+ * Parse body, a whole /search/ answer with HTTP status 200, exactly as
+ * enc_search() parses a response, handed to the parser in pieces of
+ * piece bytes as curl would: the same sink calls, status and err, with
+ * no network (tests and fuzzing).  maxvalue as for enc_setlimits().
+ */
+enum enc_status enc_parse(const char *body, size_t len, size_t piece,
+	    size_t maxvalue, int expect_all, const struct enc_sink *,
+	    long long *total, long long *hits, char *err, size_t errlen);
 
 /*
  * Percent-encode s for a query string value into a new string (caller

@@ -1,5 +1,6 @@
 /* See LICENSE file for copyright and license details. */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -19,6 +20,9 @@ struct lineio {
 	int	 error;
 	int	 term;
 	unsigned long long lineno;
+	size_t	 max;		/* longest line kept whole; SIZE_MAX: no limit */
+	unsigned long long skipped;	/* bytes of the line dropped past max */
+	unsigned long long toolong;	/* the line just returned was cut: its length */
 };
 
 struct lineio *
@@ -30,7 +34,14 @@ lio_open(int fd)
 	l->fd = fd;
 	l->cap = LIO_BLOCK;
 	l->buf = xmalloc(l->cap);
+	l->max = SIZE_MAX;
 	return l;
+}
+
+void
+lio_setmax(struct lineio *l, size_t max)
+{
+	l->max = max > 0 ? max : SIZE_MAX;
 }
 
 /* Make room for at least one more block, compacting or growing. */
@@ -48,6 +59,17 @@ lio_room(struct lineio *l)
 	}
 }
 
+/* A line longer than max is cut to it; toolong records its length. */
+static char *
+cut(struct lineio *l, char *line, size_t *lenp)
+{
+	if (l->skipped > 0 || *lenp > l->max) {
+		l->toolong = l->skipped + *lenp;
+		*lenp = l->max;
+	}
+	return line;
+}
+
 char *
 lio_next(struct lineio *l, size_t *lenp)
 {
@@ -56,6 +78,8 @@ lio_next(struct lineio *l, size_t *lenp)
 	ssize_t r;
 
 	*lenp = 0;
+	l->toolong = 0;
+	l->skipped = 0;
 	for (;;) {
 		nl = memchr(l->buf + l->start + scanned, '\n',
 		    l->end - l->start - scanned);
@@ -65,18 +89,28 @@ lio_next(struct lineio *l, size_t *lenp)
 			l->start += *lenp + 1;
 			l->term = 1;
 			l->lineno++;
-			return line;
+			return cut(l, line, lenp);
 		}
 		scanned = l->end - l->start;
 		if (l->eof) {
-			if (scanned == 0)
+			if (scanned == 0 && l->skipped == 0)
 				return NULL;
 			line = l->buf + l->start;
 			*lenp = scanned;
 			l->start = l->end;
 			l->term = 0;
 			l->lineno++;
-			return line;
+			return cut(l, line, lenp);
+		}
+		/*
+		 * Past the limit with no newline yet: keep the first max
+		 * bytes and drop the rest as it comes, so that the buffer
+		 * stays near max + LIO_BLOCK whatever the line's length.
+		 */
+		if (scanned > l->max) {
+			l->skipped += scanned - l->max;
+			l->end = l->start + l->max;
+			scanned = l->max;
 		}
 		lio_room(l);
 		do
@@ -90,6 +124,12 @@ lio_next(struct lineio *l, size_t *lenp)
 			l->eof = 1;
 		l->end += (size_t)r;
 	}
+}
+
+unsigned long long
+lio_toolong(const struct lineio *l)
+{
+	return l->toolong;
 }
 
 int

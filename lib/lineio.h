@@ -9,7 +9,7 @@
  * read(2) and hands out lines in place, so the common case copies nothing;
  * a line longer than the buffer grows it (to the length of the longest
  * line seen, no more), so memory is bounded by the longest line, never by
- * the input size.
+ * the input size; with lio_setmax(), by the limit whatever the lines.
  */
 struct lineio;
 
@@ -25,6 +25,20 @@ struct lineio *lio_open(int fd);
  * errno set, lio_error() true).
  */
 char	*lio_next(struct lineio *, size_t *lenp);
+
+/*
+ * Lines longer than max bytes (0: no limit, the default) are cut: lio_next
+ * returns their first max bytes, reads and drops the rest up to the
+ * newline in bounded memory, and lio_toolong() tells.  The lines after
+ * one are returned as usual, numbered as usual.
+ */
+void	 lio_setmax(struct lineio *, size_t max);
+
+/*
+ * 0 if the line just returned is whole; if it was cut (see lio_setmax),
+ * its full length without the newline.
+ */
+unsigned long long lio_toolong(const struct lineio *);
 
 /* Whether the last NULL from lio_next was a read error. */
 int	 lio_error(const struct lineio *);

@@ -47,7 +47,7 @@ ranges_seen() {
 @test "encodefetch: bad option, bad type, bad date and no type exit 2 with usage" {
 	run -2 --separate-stderr encodefetch --no-such-option files
 	[ "$output" = "" ]
-	[[ "$stderr" == *"usage: encodefetch [-v] [-r tries] [-u base_url] [--since date] type"* ]]
+	[[ "$stderr" == *"usage: encodefetch [-v] [-r tries] [-u base_url] [--backoff seconds] [--max-value bytes] [--since date] [--timeout seconds] type"* ]]
 	run -2 --separate-stderr encodefetch -u http://127.0.0.1:9 experiments
 	[ "$output" = "" ]
 	[[ "$stderr" == *"encodefetch: experiments: unknown type"* ]]

@@ -19,19 +19,26 @@
 
 #include "encode.h"
 #include "out.h"
+#include "pgval.h"
 #include "util.h"
 
 #define DEFAULT_BASE	"https://www.encodeproject.org"
 #define MAXRATE		10.0	/* the portal's published limit, requests/s */
+/*
+ * Ranges in a row that fail (after their retries) before the run gives
+ * up: a portal that is down would otherwise cost tries x backoff for
+ * every month of history, hours for ENCODE.
+ */
+#define MAXFAILS	3
 
 enum ckind {
 	C_TEXT,		/* string (or number) as is */
 	C_UUID,		/* 36-character uuid, else the hit is bad */
-	C_INT,		/* integer, else \N */
+	C_INT,		/* integer (bigint), else \N */
 	C_BOOLF,	/* boolean; absent = f (the schema default) */
 	C_TSTZ,		/* ISO 8601 timestamp, else \N */
-	C_DATE,		/* YYYY-MM-DD prefix, else \N */
-	C_INTARR,	/* integer array */
+	C_DATE,		/* YYYY-MM-DD (of a timestamp), else \N */
+	C_INTARR,	/* integer (int) array */
 	C_TEXTARR,	/* text array */
 	C_FIRST,	/* the first element of a list (or the scalar) */
 	C_IDTYPE,	/* "/experiments/ENCSR1/" -> experiments */
@@ -166,12 +173,14 @@ struct rows {
 };
 
 static int vflag;
+static unsigned backoff = 1;	/* seconds before the first retry */
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: encodefetch [-v] [-r tries] [-u base_url] "
-	    "[--since date] type\n");
+	    "[--backoff seconds] [--max-value bytes] [--since date] "
+	    "[--timeout seconds] type\n");
 	exit(2);
 }
 
@@ -227,35 +236,6 @@ lput_esc(struct rows *r, const char *s, size_t n)
 }
 
 static int
-isint(const char *s, size_t n)
-{
-	size_t i = 0;
-
-	if (n > 0 && s[0] == '-')
-		i++;
-	if (i == n || n - i > 19)
-		return 0;
-	for (; i < n; i++)
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-	return 1;
-}
-
-static int
-isdate(const char *s, size_t n)
-{
-	static const char pat[] = "dddd-dd-dd";
-	size_t i;
-
-	if (n < 10)
-		return 0;
-	for (i = 0; i < 10; i++)
-		if (pat[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != pat[i])
-			return 0;
-	return 1;
-}
-
-static int
 isuuid(const char *s, size_t n)
 {
 	size_t i;
@@ -308,6 +288,31 @@ lastsegment(const char *s, size_t n, size_t *seglen)
 	return s + i;
 }
 
+/*
+ * A value its column's type cannot hold: stored as NULL, so that one bad
+ * value in the portal neither stops the nightly load nor loses its
+ * object, and said on stderr with the object and field.
+ */
+static void
+badval(struct rows *r, const struct col *c, const char *s, size_t n,
+    const char *why)
+{
+	char shown[48];
+	size_t i;
+
+	/* Enough of the value to recognise it, and no control characters. */
+	for (i = 0; i < n && i < sizeof(shown) - 4; i++)
+		shown[i] = (unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i];
+	if (i < n) {
+		memcpy(shown + i, "...", 3);
+		i += 3;
+	}
+	shown[i] = '\0';
+	warnx("%s %s: %.*s: %s: \"%s\": %s, loaded as NULL", r->t->name,
+	    r->range, (int)r->idlen, r->id != NULL ? r->id : "?", c->name,
+	    shown, why);
+}
+
 static void
 store(struct rows *r, struct val *v, const struct col *c, int prio, int inarray,
     enum enc_kind kind, const char *s, size_t n)
@@ -318,8 +323,12 @@ store(struct rows *r, struct val *v, const struct col *c, int prio, int inarray,
 		return;
 	switch (c->kind) {
 	case C_INTARR:
-		if (kind != ENC_NUMBER || !isint(s, n))
+		if (kind != ENC_NUMBER)
 			return;
+		if (!pgval_int(s, n, 4)) {
+			badval(r, c, s, n, "not an integer in the range of int");
+			return;
+		}
 		if (v->nelem++ > 0)
 			vput(v, ",", 1);
 		vput(v, s, n);
@@ -426,10 +435,12 @@ emit(struct rows *r, const struct col *c, const struct val *v)
 	}
 	switch (c->kind) {
 	case C_INT:
-		if (isint(s, n))
+		if (pgval_int(s, n, 8))
 			lput(r, s, n);
-		else
+		else {
+			badval(r, c, s, n, "not an integer in the range of bigint");
 			lput(r, "\\N", 2);
+		}
 		return;
 	case C_BOOLF:
 		lput(r, n == 1 && (s[0] == 't' || s[0] == 'f') ? s : "\\N",
@@ -437,9 +448,12 @@ emit(struct rows *r, const struct col *c, const struct val *v)
 		return;
 	case C_TSTZ:
 	case C_DATE:
-		if (!isdate(s, n))
+		/* A date column takes the date of a timestamp. */
+		if (!pgval_timestamp(s, n)) {
+			badval(r, c, s, n, c->kind == C_DATE ? "not a date" :
+			    "not a timestamp");
 			lput(r, "\\N", 2);
-		else
+		} else
 			lput_esc(r, s, c->kind == C_DATE ? 10 : n);
 		return;
 	case C_INTARR:
@@ -550,7 +564,7 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 	enum enc_status st;
 	long long total, hits;
 	char err[512];
-	unsigned delay = 1;
+	unsigned delay = backoff;
 	int i;
 
 	r->err = err;
@@ -575,7 +589,7 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 		warnx("%s %s: %s; retrying in %u s", r->t->name, r->range, err,
 		    delay);
 		sleep(delay);
-		delay = delay * 2 > 60 ? 60 : delay * 2;
+		delay = delay * 2 > 60 ? (delay > 60 ? delay : 60) : delay * 2;
 	}
 	if (st != ENC_OK && st != ENC_EMPTY)
 		warnx("%s %s: %s", r->t->name, r->range, err);
@@ -661,7 +675,10 @@ probe(struct encode *e, const struct type *t, const char *sort, int tries,
 	return 1;
 }
 
-/* Fetch one range; 0 ok, -1 after warning. */
+/*
+ * Fetch one range: 0 ok, 1 fetched but with hits refused, -1 not fetched
+ * (after warning).
+ */
 static int
 range(struct encode *e, const char *base, const char *filter, const char *label,
     int tries, struct rows *r)
@@ -680,10 +697,30 @@ range(struct encode *e, const char *base, const char *filter, const char *label,
 	if (st != ENC_OK && st != ENC_EMPTY)
 		return -1;
 	if (r->bad > 0)
-		rc = -1;
+		rc = 1;
 	if (flush_rows(r) == -1)
 		err(1, "temporary file");
 	return rc;
+}
+
+/*
+ * Count a range's outcome (range() or probe()): any failure fails the run,
+ * and MAXFAILS ranges in a row that could not be fetched end it.
+ */
+static void
+outcome(const struct type *t, int rc, int *failed)
+{
+	static int inarow;
+
+	if (rc != 0)
+		*failed = 1;
+	if (rc != -1) {
+		inarow = 0;
+		return;
+	}
+	if (++inarow >= MAXFAILS)
+		errx(1, "%s: giving up: %d ranges in a row failed", t->name,
+		    inarow);
 }
 
 static int
@@ -693,7 +730,7 @@ parse_since(const char *s, int *y, int *m, int *d)
 	char *end;
 
 	memset(&tm, 0, sizeof(tm));
-	if (strlen(s) != 10 || !isdate(s, 10) ||
+	if (strlen(s) != 10 || !pgval_date(s, 10) ||
 	    (end = strptime(s, "%Y-%m-%d", &tm)) == NULL || *end != '\0')
 		return -1;
 	*y = tm.tm_year + 1900;
@@ -706,7 +743,10 @@ int
 main(int argc, char *argv[])
 {
 	static const struct option longopts[] = {
+		{ "backoff", required_argument, NULL, 'B' },
+		{ "max-value", required_argument, NULL, 'M' },
 		{ "since", required_argument, NULL, 'S' },
+		{ "timeout", required_argument, NULL, 'T' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const struct type *t = NULL;
@@ -714,7 +754,7 @@ main(int argc, char *argv[])
 	struct encode *e;
 	struct rows r;
 	char errbuf[256], *fq, *tmpl, filter[128], label[64];
-	long long tries = 8;
+	long long tries = 8, timeout = 3600, maxvalue = 4 * 1024 * 1024, ll;
 	size_t i;
 	int ch, fd, failed = 0, have, y0, m0, d0 = 1, y1, m1, y, m;
 
@@ -731,8 +771,24 @@ main(int argc, char *argv[])
 		case 'v':
 			vflag = 1;
 			break;
+		case 'B':
+			if (parse_num(optarg, 0, 3600, &ll) == -1)
+				errx(2, "--backoff %s: not a number of seconds in 0..3600",
+				    optarg);
+			backoff = (unsigned)ll;
+			break;
+		case 'M':
+			if (parse_num(optarg, 1024, 1LL << 30, &maxvalue) == -1)
+				errx(2, "--max-value %s: not a number of bytes in "
+				    "1024..1073741824", optarg);
+			break;
 		case 'S':
 			since = optarg;
+			break;
+		case 'T':
+			if (parse_num(optarg, 0, 1000000, &timeout) == -1)
+				errx(2, "--timeout %s: not a number of seconds in "
+				    "0..1000000", optarg);
 			break;
 		default:
 			usage();
@@ -773,11 +829,11 @@ main(int argc, char *argv[])
 	if ((e = enc_open(base, MAXRATE, getenv("ENCODE_ACCESS_KEY"),
 	    getenv("ENCODE_SECRET_KEY"), errbuf, sizeof(errbuf))) == NULL)
 		errx(1, "%s", errbuf);
+	enc_setlimits(e, (long)timeout, (size_t)maxvalue);
 	fq = fieldquery(t);
 
 	if (!t->bymonth) {
-		if (range(e, fq, "", "(all)", tries, &r) == -1)
-			failed = 1;
+		outcome(t, range(e, fq, "", "(all)", tries, &r), &failed);
 		goto done;
 	}
 	/*
@@ -788,14 +844,14 @@ main(int argc, char *argv[])
 	 */
 	have = since != NULL;
 	if (!have) {
-		if ((have = probe(e, t, "date_created", tries, &r, &y0, &m0)) == -1)
-			failed = 1;
+		have = probe(e, t, "date_created", tries, &r, &y0, &m0);
+		outcome(t, have == -1 ? -1 : 0, &failed);
 		d0 = 1;
 	}
 	if (have == 1) {
 		switch (probe(e, t, "-date_created", tries, &r, &y1, &m1)) {
 		case -1:
-			failed = 1;
+			outcome(t, -1, &failed);
 			have = 0;
 			break;
 		case 0:
@@ -821,13 +877,12 @@ main(int argc, char *argv[])
 			snprintf(label, sizeof(label), "[%04d-%02d-%02d, %04d-%02d-01)",
 			    y, m, d, ny, nm);
 		}
-		if (range(e, fq, filter, label, tries, &r) == -1)
-			failed = 1;
+		outcome(t, range(e, fq, filter, label, tries, &r), &failed);
 		y = ny;
 		m = nm;
 	}
-	if (range(e, fq, "&date_created%21=%2A", "(no date_created)", tries, &r) == -1)
-		failed = 1;
+	outcome(t, range(e, fq, "&date_created%21=%2A", "(no date_created)",
+	    tries, &r), &failed);
 done:
 	free(fq);
 	enc_close(e);

@@ -24,6 +24,8 @@
  */
 #define BATCH		(1024 * 1024)
 #define SEEN_LOG2	18
+/* The default -L: an S3 access log line is a few KiB at most. */
+#define MAXLINE		(1024 * 1024)
 
 static int Hflag, uflag, vflag;
 static struct progress prog;	/* -v: a line a second while reading */
@@ -40,14 +42,16 @@ static struct seen *seen;
 static char *obuf;
 static size_t obufsz, olen;
 
+static long long maxline = MAXLINE;
 static unsigned long long nlines, nrows, nblank, nfiltered, ndups, nrej;
+static unsigned long long ntoolong;
 static unsigned long long nreason[LOGLINE_NSTATUS];
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: logparse [-Hguv] [-o operation] [-r file] "
-	    "[-s status] [file ...]\n");
+	fprintf(stderr, "usage: logparse [-Hguv] [-L bytes] [-o operation] "
+	    "[-r file] [-s status] [file ...]\n");
 	exit(2);
 }
 
@@ -117,19 +121,28 @@ wanted(const struct logline *ll)
 	return 0;
 }
 
+/* why: logline_strerror(rc), or for rc -1 a line over -L. */
 static void
 reject(const char *name, unsigned long long lineno, int rc, const char *line,
     size_t len)
 {
+	char why[64];
+
 	nrej++;
-	nreason[rc]++;
+	if (rc >= 0) {
+		nreason[rc]++;
+		snprintf(why, sizeof(why), "%s", logline_strerror(rc));
+	} else {
+		ntoolong++;
+		snprintf(why, sizeof(why), "longer than %lld bytes (-L), cut",
+		    maxline);
+	}
 	if (vflag || nrej <= MAXWARN)
-		warnx("%s:%llu: %s", name, lineno, logline_strerror(rc));
+		warnx("%s:%llu: %s", name, lineno, why);
 	else if (nrej == MAXWARN + 1)
 		warnx("further rejected lines are only counted");
 	if (rejf != NULL) {
-		fprintf(rejf, "%s\t%llu\t%s\t", name, lineno,
-		    logline_strerror(rc));
+		fprintf(rejf, "%s\t%llu\t%s\t", name, lineno, why);
 		fwrite(line, 1, len, rejf);
 		putc('\n', rejf);
 		if (ferror(rejf))
@@ -167,10 +180,15 @@ parsefd(int fd, const char *name)
 	int rc, ret = 0;
 
 	lio = lio_open(fd);
+	lio_setmax(lio, (size_t)maxline);
 	while ((line = lio_next(lio, &len)) != NULL) {
 		nlines++;
 		if (vflag && progress_add(&prog, 1, pbuf, sizeof(pbuf)))
 			warnx("%s", pbuf);
+		if (lio_toolong(lio)) {
+			reject(name, lio_lineno(lio), -1, line, len);
+			continue;
+		}
 		if (len == 0 || ((line[0] == ' ' || line[0] == '\r') &&
 		    blank(line, len))) {
 			nblank++;
@@ -216,10 +234,15 @@ main(int argc, char *argv[])
 	int ch, fd, i, rv = 0;
 
 	out_init();
-	while ((ch = getopt(argc, argv, "Hgo:r:s:uv")) != -1)
+	while ((ch = getopt(argc, argv, "HL:go:r:s:uv")) != -1)
 		switch (ch) {
 		case 'H':
 			Hflag = 1;
+			break;
+		case 'L':
+			if (parse_num(optarg, 1024, 1LL << 30, &maxline) == -1)
+				errx(2, "-L %s: not a number of bytes in "
+				    "1024..1073741824", optarg);
 			break;
 		case 'g':
 			addop("REST.GET.OBJECT");
@@ -282,6 +305,9 @@ main(int argc, char *argv[])
 		if (nreason[i] > 0)
 			warnx("%llu line%s rejected: %s", nreason[i],
 			    nreason[i] == 1 ? "" : "s", logline_strerror(i));
+	if (ntoolong > 0)
+		warnx("%llu line%s rejected: longer than %lld bytes (-L)",
+		    ntoolong, ntoolong == 1 ? "" : "s", maxline);
 	if (vflag)
 		warnx("%llu lines: %llu rows, %llu rejected, %llu filtered, "
 		    "%llu duplicates, %llu blank", nlines, nrows, nrej,

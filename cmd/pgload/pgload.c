@@ -38,9 +38,11 @@
 #include "migrate.h"
 #include "out.h"
 #include "pg.h"
+#include "pgval.h"
 #include "util.h"
 
 #define OBUFSIZE	(1024 * 1024)	/* COPY data sent in chunks of this */
+#define MAXLINE		(1024 * 1024)	/* the default -L */
 
 /* Contract 1: logparse's columns, in order. */
 static const char *const logcols[] = {
@@ -69,6 +71,17 @@ static size_t	 ncols;			/* fields per input line */
 static char	**colnames;		/* for messages */
 static char	*copysql;		/* COPY ... FROM STDIN */
 static char	*mergesql;		/* run after the COPY, in the batch */
+static long long maxline = MAXLINE;	/* -L */
+
+/* -t: what each column's type takes (setuptable(), checktyped()). */
+enum { T_ANY, T_INT2, T_INT4, T_INT8, T_BOOL, T_DATE, T_TIME, T_UUID,
+    T_INTARR };
+static int	*coltype;
+static char	*colnotnull;		/* 1: NOT NULL */
+static const char **tf;			/* the fields of a -t line */
+static size_t	*tn;
+static char	*ubuf;			/* a field or line COPY-unescaped */
+static size_t	 ubufsize;
 
 /* The batch in progress. */
 static char	*obuf;
@@ -85,7 +98,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: pgload [-v] [-b rows] [-d conninfo] "
-	    "[-k file] [-t table]\n");
+	    "[-k file] [-L bytes] [-t table]\n");
 	exit(2);
 }
 
@@ -333,6 +346,126 @@ fields(const char *line, size_t len, const char **f, size_t *n, size_t max)
 }
 
 /*
+ * s[0..n) COPY-unescaped (\NNN octal, \xHH, \b \f \n \r \t \v, and a
+ * backslash before any other character stands for it) into ubuf; returns
+ * its length.  As the server (and tbtext()) decodes it.
+ */
+static size_t
+unescape(const char *s, size_t n)
+{
+	size_t i, o = 0;
+	int c, v, k;
+
+	if (n > ubufsize) {
+		ubufsize = n > 2 * ubufsize ? n : 2 * ubufsize;
+		ubuf = xrealloc(ubuf, ubufsize);
+	}
+	for (i = 0; i < n; ) {
+		if (s[i] != '\\' || i + 1 == n) {
+			ubuf[o++] = s[i++];
+			continue;
+		}
+		c = (unsigned char)s[i + 1];
+		i += 2;
+		switch (c) {
+		case '0': case '1': case '2': case '3':
+		case '4': case '5': case '6': case '7':
+			v = c - '0';
+			for (k = 0; k < 2 && i < n && s[i] >= '0' && s[i] <= '7';
+			    k++)
+				v = v * 8 + (s[i++] - '0');
+			c = v & 0xff;
+			break;
+		case 'x':
+			if (i < n && (v = hexval(s[i])) >= 0) {
+				i++;
+				if (i < n && hexval(s[i]) >= 0)
+					v = v * 16 + hexval(s[i++]);
+				c = v;
+			}
+			break;
+		case 'b': c = '\b'; break;
+		case 'f': c = '\f'; break;
+		case 'n': c = '\n'; break;
+		case 'r': c = '\r'; break;
+		case 't': c = '\t'; break;
+		case 'v': c = '\v'; break;
+		}
+		ubuf[o++] = (char)c;
+	}
+	return o;
+}
+
+/*
+ * The raw bytes of a line are valid UTF-8, but an escape (\xff, \000)
+ * can still make bytes the server refuses: a line with one is checked
+ * again, unescaped.  Only \ followed by a digit or x makes such bytes.
+ */
+static int
+escapesok(const char *line, size_t len)
+{
+	const char *p = line, *e = line + len;
+	size_t n;
+
+	while ((p = memchr(p, '\\', e - p)) != NULL && p + 1 < e) {
+		if ((p[1] >= '0' && p[1] <= '7') || p[1] == 'x') {
+			n = unescape(line, len);	/* may move ubuf */
+			return utf8ok((const unsigned char *)ubuf, n);
+		}
+		p += 2;
+	}
+	return 1;
+}
+
+/* A -t field, well-formed for its column's type, or why not. */
+static const char *
+checktyped(size_t col, const char *f, size_t n)
+{
+	static char why[64];
+	int ok;
+
+	if (isnull(f, n)) {
+		if (!colnotnull[col])
+			return NULL;
+		return "NULL in a NOT NULL column";
+	}
+	if (coltype[col] == T_ANY)
+		return NULL;
+	if (memchr(f, '\\', n) != NULL) {
+		n = unescape(f, n);
+		f = ubuf;
+	}
+	switch (coltype[col]) {
+	case T_INT2:
+	case T_INT4:
+	case T_INT8:
+		if (pgval_int(f, n, coltype[col] == T_INT2 ? 2 :
+		    coltype[col] == T_INT4 ? 4 : 8))
+			return NULL;
+		snprintf(why, sizeof(why), "not an integer that fits %s",
+		    coltype[col] == T_INT2 ? "smallint" :
+		    coltype[col] == T_INT4 ? "integer" : "bigint");
+		return why;
+	case T_BOOL:
+		ok = pgval_bool(f, n);
+		return ok ? NULL : "not a boolean";
+	case T_DATE:
+		ok = pgval_date(f, n);
+		return ok ? NULL : "not a date like 2024-01-05";
+	case T_TIME:
+		ok = pgval_timestamp(f, n);
+		return ok ? NULL : "not a time like 2024-01-05T02:56:06Z";
+	case T_UUID:
+		ok = pgval_uuid(f, n);
+		return ok ? NULL : "not a uuid";
+	case T_INTARR:
+		ok = pgval_intarray(f, n);
+		return ok ? NULL : "not an integer array like {1,2}";
+	}
+	return NULL;
+}
+
+/*
  * Whether line is one row of ncols COPY text fields, each well-formed for
  * its column in logs mode, where f[] and n[] (NLOGCOLS) get the fields.
  * On failure *colp is the 0-based column (ncols when the count is wrong)
@@ -353,14 +486,23 @@ checkline(const char *line, size_t len, size_t *colp, const char **f,
 		;
 	if ((len - i) % 2 == 1)
 		return "ends in a lone backslash";
+	if (!escapesok(line, len))
+		return "an escape makes invalid UTF-8 (or a NUL byte)";
 	/* Count first: a short line is reported as such, not as a bad value. */
-	col = fields(line, len, f, n, logsmode ? NLOGCOLS : 0);
+	col = fields(line, len, logsmode ? f : tf, logsmode ? n : tn,
+	    ncols);
 	if (col != ncols) {
 		snprintf(why, sizeof(why), "%zu fields, not %zu", col, ncols);
 		return why;
 	}
-	if (!logsmode)
+	if (!logsmode) {
+		for (col = 0; col < ncols; col++)
+			if ((w = checktyped(col, tf[col], tn[col])) != NULL) {
+				*colp = col;
+				return w;
+			}
 		return NULL;
+	}
 	/* The loader keeps its fields' offsets in 32 bits. */
 	if (len >= UINT32_MAX)
 		return "line longer than 4 GiB";
@@ -2977,6 +3119,28 @@ collist(char *s, const char *pre, char **q, size_t n)
 	return s;
 }
 
+/* What checktyped() knows of a type (the server's name for it). */
+static int
+typekind(const char *t)
+{
+	static const struct {
+		const char *name;
+		int kind;
+	} k[] = {
+		{ "smallint", T_INT2 }, { "integer", T_INT4 },
+		{ "bigint", T_INT8 }, { "boolean", T_BOOL }, { "date", T_DATE },
+		{ "timestamp with time zone", T_TIME },
+		{ "timestamp without time zone", T_TIME }, { "uuid", T_UUID },
+		{ "integer[]", T_INTARR },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(k) / sizeof(k[0]); i++)
+		if (strcmp(t, k[i].name) == 0)
+			return k[i].kind;
+	return T_ANY;
+}
+
 /*
  * A metadata table: its columns and primary key come from the catalog,
  * and enter SQL text only quoted by PQescapeIdentifier; the user's table
@@ -3010,7 +3174,8 @@ setuptable(const char *table)
 	PQclear(r);
 
 	r = pg_query(conn, "SELECT a.attname, coalesce(a.attnum = ANY "
-	    "(i.indkey::int2[]), false) FROM pg_attribute a "
+	    "(i.indkey::int2[]), false), a.atttypid::regtype::text, "
+	    "a.attnotnull FROM pg_attribute a "
 	    "LEFT JOIN pg_index i ON i.indrelid = a.attrelid AND i.indisprimary "
 	    "WHERE a.attrelid = to_regclass($1) AND a.attnum > 0 "
 	    "AND NOT a.attisdropped AND a.attgenerated = '' ORDER BY a.attnum",
@@ -3021,11 +3186,17 @@ setuptable(const char *table)
 	if (ncols == 0)
 		errx(2, "%s: no columns", table);
 	colnames = xreallocarray(NULL, ncols, sizeof(*colnames));
+	coltype = xreallocarray(NULL, ncols, sizeof(*coltype));
+	colnotnull = xreallocarray(NULL, ncols, sizeof(*colnotnull));
+	tf = xreallocarray(NULL, ncols, sizeof(*tf));
+	tn = xreallocarray(NULL, ncols, sizeof(*tn));
 	q = xreallocarray(NULL, ncols, sizeof(*q));
 	pk = xreallocarray(NULL, ncols, sizeof(*pk));
 	rest = xreallocarray(NULL, ncols, sizeof(*rest));
 	for (i = 0; i < ncols; i++) {
 		colnames[i] = xstrdup(PQgetvalue(r, i, 0));
+		coltype[i] = typekind(PQgetvalue(r, i, 2));
+		colnotnull[i] = *PQgetvalue(r, i, 3) == 't';
 		if ((q[i] = pg_ident(conn, colnames[i], e, sizeof(e))) == NULL)
 			dbdie(e);
 		if (*PQgetvalue(r, i, 1) == 't')
@@ -3116,7 +3287,7 @@ main(int argc, char *argv[])
 	int ch, n;
 
 	out_init();
-	while ((ch = getopt(argc, argv, "b:d:k:t:v")) != -1)
+	while ((ch = getopt(argc, argv, "L:b:d:k:t:v")) != -1)
 		switch (ch) {
 		case 'b':
 			if (parse_num(optarg, 1, 100000000, &batchrows) == -1)
@@ -3127,6 +3298,11 @@ main(int argc, char *argv[])
 			break;
 		case 'k':
 			kfile = optarg;
+			break;
+		case 'L':
+			if (parse_num(optarg, 1024, 1LL << 30, &maxline) == -1)
+				errx(2, "-L %s: not a number of bytes in "
+				    "1024..1073741824", optarg);
 			break;
 		case 't':
 			table = optarg;
@@ -3172,8 +3348,16 @@ main(int argc, char *argv[])
 	if (!logsmode)
 		linemap = xreallocarray(NULL, batchrows, sizeof(*linemap));
 	lio = lio_open(0);
+	lio_setmax(lio, (size_t)maxline);
 	while ((line = lio_next(lio, &len)) != NULL) {
 		lineno = lio_lineno(lio);
+		if (lio_toolong(lio)) {
+			snprintf(e, sizeof(e), "a line of %llu bytes, longer "
+			    "than -L %lld%s", lio_toolong(lio), maxline, kfp ?
+			    ", cut to that" : "");
+			setaside(line, len, lineno, ncols, e);
+			continue;
+		}
 		/*
 		 * Start loading the slot of seen[] that seenrow() will probe
 		 * (see seentag()).  Not a function of its own: GCC 12 finds
@@ -3221,7 +3405,12 @@ main(int argc, char *argv[])
 		for (col = 0; col < ncols; col++)
 			free(colnames[col]);
 		free(colnames);
+		free(coltype);
+		free(colnotnull);
+		free(tf);
+		free(tn);
 	}
+	free(ubuf);
 	out_close();
 	/* Bad lines kept with -k are not a failure (as logparse -r). */
 	return 0;
