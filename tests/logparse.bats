@@ -31,7 +31,7 @@ EOF
 @test "logparse: a bad option exits 2 with the usage line" {
 	run -2 --separate-stderr logparse -x
 	[ "$output" = "" ]
-	[ "${stderr_lines[-1]}" = "usage: logparse [-Hguv] [-o operation] [-r file] [-s status] [file ...]" ]
+	[ "${stderr_lines[-1]}" = "usage: logparse [-Hguv] [-L bytes] [-o operation] [-r file] [-s status] [file ...]" ]
 }
 
 @test "logparse -H: the header row is the 29 column names of contract 1" {

@@ -124,7 +124,7 @@ check_rollups() {
 @test "pgload: a bad option or operand exits 2 with the usage line" {
 	run -2 --separate-stderr pgload -x
 	[ "$output" = "" ]
-	[[ $stderr == *"usage: pgload [-v] [-b rows] [-d conninfo] [-k file] [-t table]"* ]]
+	[[ $stderr == *"usage: pgload [-v] [-b rows] [-d conninfo] [-k file] [-L bytes] [-t table]"* ]]
 	run -2 --separate-stderr pgload extra
 	[ "$output" = "" ]
 	[[ $stderr == "usage: pgload"* ]]
