@@ -23,6 +23,7 @@
 #undef main
 
 #include <limits.h>
+#include <stdint.h>
 
 #define check(ok)	do {						\
 	if (!(ok)) {							\

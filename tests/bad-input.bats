@@ -140,10 +140,10 @@ filerow() {
 	} >"$T/files.tsv"
 	run -1 --separate-stderr pgload -t files <"$T/files.tsv"
 	[ "$output" = "" ]
-	[ "$stderr" = "pgload: stdin:2: column file_size: not an integer that fits bigint" ]
+	[ "$stderr" = "pgload: stdin:2: column file_size: not an integer in the range of bigint" ]
 	[ "$(q "SELECT count(*) FROM files")" -eq 0 ]
 	run -0 --separate-stderr pgload -t files -k "$T/bad.tsv" <"$T/files.tsv"
-	[ "$stderr" = "pgload: stdin:2: column file_size: not an integer that fits bigint: set aside
+	[ "$stderr" = "pgload: stdin:2: column file_size: not an integer in the range of bigint: set aside
 pgload: stdin:3: column date_created: not a time like 2024-01-05T02:56:06Z: set aside" ]
 	[ "$(cat "$T/bad.tsv")" = "$(sed -n 2,3p "$T/files.tsv")" ]
 	[ "$(q "SELECT string_agg(accession || ':' || file_size, ' ' ORDER BY accession) FROM files")" = \

@@ -442,7 +442,7 @@ checktyped(size_t col, const char *f, size_t n)
 		if (pgval_int(f, n, coltype[col] == T_INT2 ? 2 :
 		    coltype[col] == T_INT4 ? 4 : 8))
 			return NULL;
-		snprintf(why, sizeof(why), "not an integer that fits %s",
+		snprintf(why, sizeof(why), "not an integer in the range of %s",
 		    coltype[col] == T_INT2 ? "smallint" :
 		    coltype[col] == T_INT4 ? "integer" : "bigint");
 		return why;
