@@ -289,9 +289,10 @@ lastsegment(const char *s, size_t n, size_t *seglen)
 }
 
 /*
- * A value its column's type cannot hold: stored as NULL, so that one bad
- * value in the portal neither stops the nightly load nor loses its
- * object, and said on stderr with the object and field.
+ * A value its column's type cannot hold: stored as NULL (left out of an
+ * array), so that one bad value in the portal neither stops the nightly
+ * load nor loses its object, and said on stderr with the object, field
+ * and why (what happened to it).
  */
 static void
 badval(struct rows *r, const struct col *c, const char *s, size_t n,
@@ -308,7 +309,7 @@ badval(struct rows *r, const struct col *c, const char *s, size_t n,
 		i += 3;
 	}
 	shown[i] = '\0';
-	warnx("%s %s: %.*s: %s: \"%s\": %s, loaded as NULL", r->t->name,
+	warnx("%s %s: %.*s: %s: \"%s\": %s", r->t->name,
 	    r->range, (int)r->idlen, r->id != NULL ? r->id : "?", c->name,
 	    shown, why);
 }
@@ -326,7 +327,8 @@ store(struct rows *r, struct val *v, const struct col *c, int prio, int inarray,
 		if (kind != ENC_NUMBER)
 			return;
 		if (!pgval_int(s, n, 4)) {
-			badval(r, c, s, n, "not an integer in the range of int");
+			badval(r, c, s, n, "not an integer in the range of int, "
+			    "left out");
 			return;
 		}
 		if (v->nelem++ > 0)
@@ -438,7 +440,8 @@ emit(struct rows *r, const struct col *c, const struct val *v)
 		if (pgval_int(s, n, 8))
 			lput(r, s, n);
 		else {
-			badval(r, c, s, n, "not an integer in the range of bigint");
+			badval(r, c, s, n, "not an integer in the range of "
+			    "bigint, loaded as NULL");
 			lput(r, "\\N", 2);
 		}
 		return;
@@ -450,8 +453,8 @@ emit(struct rows *r, const struct col *c, const struct val *v)
 	case C_DATE:
 		/* A date column takes the date of a timestamp. */
 		if (!pgval_timestamp(s, n)) {
-			badval(r, c, s, n, c->kind == C_DATE ? "not a date" :
-			    "not a timestamp");
+			badval(r, c, s, n, c->kind == C_DATE ? "not a date, "
+			    "loaded as NULL" : "not a timestamp, loaded as NULL");
 			lput(r, "\\N", 2);
 		} else
 			lput_esc(r, s, c->kind == C_DATE ? 10 : n);
