@@ -208,6 +208,11 @@ s3://$b/top.html" ]
 	[ "$stderr" = "s3put: $T/site/dangling.html: No such file or directory
 s3put: $T/site: not deleting from s3://$b/ after the errors above" ]
 	[ "$(s3cat "s3://$b/b.html")" = b ]
+	# an empty directory (a report that wrote nothing) does not empty the site
+	mkdir "$T/empty"
+	run -1 --separate-stderr s3put -r --delete "$T/empty" "s3://$b/"
+	[ "$stderr" = "s3put: $T/empty: no files: not deleting everything under s3://$b/" ]
+	[ "$(s3cat "s3://$b/a.html")" = a ]
 	run -2 --separate-stderr s3put -r --delete "$T/site" "$T" "s3://$b/"
 	[ "$stderr" = "s3put: --delete needs -r and one directory" ]
 	run -2 --separate-stderr s3put --delete "$T/site/a.html" "s3://$b/a.html"

@@ -793,7 +793,12 @@ sync_dir(const char *dir, const char *bucket, const char *prefix0)
 	if (delflag && rc != 0)
 		warnx("%s: not deleting from s3://%s/%s after the errors above",
 		    dir, bucket, prefix);
-	else if (delflag && delete_stale(bucket, prefix, rem, nrem) != 0)
+	else if (delflag && nfiles == 0) {
+		/* Most likely a step before us failed; keep the site up. */
+		warnx("%s: no files: not deleting everything under s3://%s/%s",
+		    dir, bucket, prefix);
+		rc = 1;
+	} else if (delflag && delete_stale(bucket, prefix, rem, nrem) != 0)
 		rc = 1;
 out:
 	for (i = 0; i < nfiles; i++)
