@@ -523,6 +523,7 @@ struct xfer {
 	struct s3_response	*resp;
 	const struct s3_body	*body;
 	long long		 sent;
+	int			 toobig;	/* body passed S3_MAXBODY */
 };
 
 static size_t
@@ -530,6 +531,11 @@ on_write(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
 
+	/* A short count fails the transfer (CURLE_WRITE_ERROR). */
+	if (size * n > S3_MAXBODY - x->resp->body.len) {
+		x->toobig = 1;
+		return 0;
+	}
 	s3_buf_add(&x->resp->body, p, size * n);
 	return size * n;
 }
@@ -655,7 +661,11 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 		cc = curl_easy_perform(cl->h);
 		curl_easy_getinfo(cl->h, CURLINFO_RESPONSE_CODE, &resp->status);
 		code = NULL;
-		if (cc != CURLE_OK) {
+		if (cc != CURLE_OK && x.toobig) {
+			snprintf(err, errlen, "response body larger than "
+			    "%d MiB", S3_MAXBODY >> 20);
+			trace(c, "%s %s: %s", r->method, url, err);
+		} else if (cc != CURLE_OK) {
 			snprintf(err, errlen, "%s", *cerr ? cerr :
 			    curl_easy_strerror(cc));
 			trace(c, "%s %s: %s", r->method, url, err);

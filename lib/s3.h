@@ -126,11 +126,18 @@ struct s3_body {
 	long long	 len;
 };
 
+/*
+ * The largest response body s3_perform keeps.  Bodies are XML answers: a
+ * listing page of 1000 keys is a few MB at most, so a larger one is a
+ * broken or hostile server, and the request fails (not retried).
+ */
+#define S3_MAXBODY	(16 * 1024 * 1024)
+
 struct s3_response {
 	long		 status;
 	char		 etag[80];	/* ETag header, quotes kept */
 	long long	 clen;		/* Content-Length header, -1 if none */
-	struct s3_buf	 body;		/* the whole body (small responses) */
+	struct s3_buf	 body;		/* the whole body, S3_MAXBODY at most */
 };
 
 /* A handle for blocking requests; connections are reused across calls. */
@@ -147,7 +154,7 @@ void	 s3_client_free(struct s3_client *);
  * up to cfg->retries times with s3_backoff_ms sleeps; each attempt is
  * signed afresh.  resp (zeroed by the caller, body freed by the caller)
  * gets the final answer.  Returns 0 on a 2xx, -1 otherwise with err set
- * ("403 AccessDenied", or curl's text).
+ * ("403 AccessDenied", curl's text, or "response body larger than 16 MiB").
  */
 int	 s3_perform(struct s3_client *cl, const struct s3_request *r,
 	    const struct s3_body *body, struct s3_response *resp, char *err,

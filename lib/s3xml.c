@@ -1,5 +1,6 @@
 /* See LICENSE file for copyright and license details. */
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,19 @@
 
 #define MAXDEPTH 8
 
+/*
+ * S3 answers are flat and small; a body that nests deeper than this, or
+ * holds a text node longer than this, is not one of them.  Both keep the
+ * memory expat and we spend proportional to the body, not a multiple.
+ */
+#define MAXNEST		64
+#define MAXTEXT		(64 * 1024)
+#define MAXENTRIES	100000	/* keys and prefixes in one page (S3: 1000) */
+#define FEED		(1 << 20)	/* bytes per XML_Parse call */
+
 struct pstate {
+	XML_Parser	 p;
+	const char	*why;		/* set when a handler stopped the parse */
 	const char	*path[MAXDEPTH];	/* local names on the stack */
 	int		 depth;
 	char		*text;
@@ -33,6 +46,22 @@ localname(const char *n)
 	return c ? c + 1 : n;
 }
 
+static void
+stop(struct pstate *s, const char *why)
+{
+	if (s->why == NULL)
+		s->why = why;
+	XML_StopParser(s->p, XML_FALSE);
+}
+
+static void XMLCALL
+on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
+    const XML_Char *pubid, int has_internal_subset)
+{
+	/* S3 never sends one; refusing it refuses entity expansion too. */
+	stop(ud, "a DOCTYPE declaration");
+}
+
 static void XMLCALL
 on_start(void *ud, const XML_Char *name, const XML_Char **attr)
 {
@@ -40,7 +69,9 @@ on_start(void *ud, const XML_Char *name, const XML_Char **attr)
 
 	if (s->depth < MAXDEPTH)
 		s->path[s->depth] = xstrdup(localname(name));
-	s->depth++;
+	/* on_end still comes for this element: keep depth in step. */
+	if (++s->depth > MAXNEST)
+		stop(s, "elements nested too deeply");
 	s->tlen = 0;
 	if (s->text)
 		s->text[0] = '\0';
@@ -54,6 +85,10 @@ on_text(void *ud, const XML_Char *t, int len)
 {
 	struct pstate *s = ud;
 
+	if (len < 0 || (size_t)len > MAXTEXT - s->tlen) {
+		stop(s, "a text node longer than 64 KiB");
+		return;
+	}
 	if (s->tlen + (size_t)len + 1 > s->tcap) {
 		s->tcap = (s->tlen + (size_t)len + 1) * 2;
 		s->text = xrealloc(s->text, s->tcap);
@@ -82,6 +117,10 @@ end_list(struct pstate *s, const char *name)
 		else if (strcmp(name, "Contents") == 0) {
 			if (s->cur.key == NULL)
 				s->cur.key = xstrdup("");
+			if (l->nobj + l->nprefix >= MAXENTRIES) {
+				stop(s, "more than 100000 entries in one page");
+				return;
+			}
 			if (l->nobj == l->capobj) {
 				l->capobj = l->capobj ? 2 * l->capobj : 64;
 				l->obj = xreallocarray(l->obj, l->capobj,
@@ -102,6 +141,10 @@ end_list(struct pstate *s, const char *name)
 			snprintf(s->cur.etag, sizeof(s->cur.etag), "%s", t);
 	} else if (s->depth == 3 && strcmp(parent, "CommonPrefixes") == 0 &&
 	    strcmp(name, "Prefix") == 0) {
+		if (l->nobj + l->nprefix >= MAXENTRIES) {
+			stop(s, "more than 100000 entries in one page");
+			return;
+		}
 		if (l->nprefix == l->capprefix) {
 			l->capprefix = l->capprefix ? 2 * l->capprefix : 16;
 			l->prefix = xreallocarray(l->prefix, l->capprefix,
@@ -133,17 +176,29 @@ static int
 parse(struct pstate *s, const char *xml, size_t n, char *err, size_t errlen)
 {
 	XML_Parser p;
+	size_t off = 0, k;
 	int ok;
 
 	if ((p = XML_ParserCreate("UTF-8")) == NULL) {
 		snprintf(err, errlen, "XML parser: out of memory");
 		return -1;
 	}
+	s->p = p;
 	XML_SetUserData(p, s);
 	XML_SetElementHandler(p, on_start, on_end);
 	XML_SetCharacterDataHandler(p, on_text);
-	ok = XML_Parse(p, xml, (int)n, 1) == XML_STATUS_OK;
-	if (!ok && err != NULL)
+	XML_SetStartDoctypeDeclHandler(p, on_doctype);
+	/* Pieces that fit expat's int length, whatever n is. */
+	do {
+		k = n - off < FEED ? n - off : FEED;
+		ok = XML_Parse(p, xml + off, (int)k, off + k == n) ==
+		    XML_STATUS_OK;
+		off += k;
+	} while (ok && off < n);
+	if (!ok && err != NULL && s->why != NULL)
+		snprintf(err, errlen, "bad XML in response: %s at line %lu",
+		    s->why, (unsigned long)XML_GetCurrentLineNumber(p));
+	else if (!ok && err != NULL)
 		snprintf(err, errlen, "bad XML in response: %s at line %lu",
 		    XML_ErrorString(XML_GetErrorCode(p)),
 		    (unsigned long)XML_GetCurrentLineNumber(p));

@@ -31,8 +31,10 @@ struct s3xml_list {
  * Parse a ListBucketResult (ListObjectsV2) into l, which must be zeroed or
  * have been through s3xml_list_free.  Keys and prefixes are URL-decoded
  * only when the response says <EncodingType>url</EncodingType> (never
- * because we asked: s3rver ignores the request).  Returns 0, or -1 with a
- * message in err.
+ * because we asked: s3rver ignores the request).  n may be any size (it
+ * is fed to expat in pieces).  Returns 0, or -1 with a message in err:
+ * malformed XML, a DOCTYPE, elements nested over 64 deep, a text node
+ * over 64 KiB, more than 100000 keys and prefixes.
  */
 int	 s3xml_parse_list(const char *xml, size_t n, struct s3xml_list *l,
 	    char *err, size_t errlen);
@@ -42,7 +44,8 @@ void	 s3xml_list_free(struct s3xml_list *l);
 
 /*
  * The text of the first element named name (at any depth) as a new
- * string, or NULL if absent or the XML is malformed.  For <Code>,
+ * string, or NULL if absent or the XML is malformed or over the limits of
+ * s3xml_parse_list.  For <Code>,
  * <Message>, <UploadId>, <ETag>.
  */
 char	*s3xml_find(const char *xml, size_t n, const char *name);

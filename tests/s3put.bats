@@ -121,9 +121,100 @@ s3://site/$p/new.txt" ]
 @test "s3put: usage errors exit 2" {
 	run -2 --separate-stderr s3put -x
 	[ "$output" = "" ]
-	[[ $stderr == *"usage: s3put [-Anrv] [-c cache-control] [-t content-type] file ... url" ]]
+	[[ $stderr == *"usage: s3put [-Anrv] [--delete] [-c cache-control] [-t content-type] file ... url" ]]
 	run -2 --separate-stderr s3put a b s3://logs/key
 	[ "$stderr" = "s3put: s3://logs/key: several files need a URL ending in /" ]
 	S3LOGS_PART_SIZE=100 run -2 --separate-stderr s3put a s3://logs/key
 	[[ $stderr == "s3put: S3LOGS_PART_SIZE=100: "* ]]
+}
+
+@test "s3put -r: two directories in one run are both published (no use after free)" {
+	b=$(mkbucket put)
+	mkdir -p "$T/d1/x" "$T/d2"
+	echo one >"$T/d1/x/one.txt"
+	echo two >"$T/d2/two.txt"
+	run -0 --separate-stderr s3put -r "$T/d1" "$T/d2" "s3://$b/p/"
+	[ "$output" = "" ] && [ "$stderr" = "" ]
+	[ "$(s3cat "s3://$b/p/x/one.txt")" = one ]
+	[ "$(s3cat "s3://$b/p/two.txt")" = two ]
+}
+
+@test "s3put -r: symbolic links are followed, a loop is reported" {
+	b=$(mkbucket put)
+	mkdir -p "$T/real/sub" "$T/other"
+	echo page >"$T/real/sub/index.html"
+	echo shared >"$T/other/s.css"
+	ln -s real "$T/site"
+	ln -s ../other "$T/real/css"
+	ln -s sub/index.html "$T/real/home.html"
+	# the operand itself is a link to a directory
+	run -0 --separate-stderr s3put -r "$T/site" "s3://$b/p/"
+	[ "$output" = "" ] && [ "$stderr" = "" ]
+	run -0 s3ls "s3://$b/p/"
+	[ "$output" = "s3://$b/p/css/s.css
+s3://$b/p/home.html
+s3://$b/p/sub/index.html" ]
+	[ "$(s3cat "s3://$b/p/css/s.css")" = shared ]
+	# a link back up is not followed forever; the rest is still published
+	ln -s .. "$T/real/sub/up"
+	echo new >"$T/real/new.txt"
+	run -1 --separate-stderr s3put -r "$T/site" "s3://$b/p/"
+	[ "$stderr" = "s3put: $T/site/sub/up: a symbolic link loop, not followed" ]
+	[ "$(s3cat "s3://$b/p/new.txt")" = new ]
+}
+
+@test "s3put -r --delete: a stale page is removed, nothing else" {
+	b=$(mkbucket put)
+	mkdir -p "$T/site/r"
+	echo home >"$T/site/index.html"
+	echo old >"$T/site/r/old.html"
+	echo keep >"$T/site/r/keep.html"
+	run -0 --separate-stderr s3put -r "$T/site" "s3://$b/site"
+	# objects beside the prefix: a sibling with the same leading text, the
+	# bucket root, and a "folder" marker that is the prefix itself
+	echo x | aws s3 cp - "s3://$b/site2/index.html" >/dev/null
+	echo x | aws s3 cp - "s3://$b/siteindex.html" >/dev/null
+	echo x | aws s3 cp - "s3://$b/top.html" >/dev/null
+	aws s3api put-object --bucket "$b" --key site/ >/dev/null
+	rm "$T/site/r/old.html"
+	# -n shows the delete and does nothing
+	run -0 --separate-stderr s3put -n -r --delete "$T/site" "s3://$b/site"
+	[ "$stderr" = "s3put: would delete s3://$b/site/r/old.html" ]
+	run -0 s3cat "s3://$b/site/r/old.html"
+	run -0 --separate-stderr s3put -v -r --delete "$T/site" "s3://$b/site"
+	[ "$(grep -c 'delete' <<<"$stderr")" -eq 1 ]
+	[[ $stderr == *"s3put: delete s3://$b/site/r/old.html"* ]]
+	run -0 s3ls "s3://$b/"
+	[ "$output" = "s3://$b/site/
+s3://$b/site/index.html
+s3://$b/site/r/keep.html
+s3://$b/site2/index.html
+s3://$b/siteindex.html
+s3://$b/top.html" ]
+	# nothing left to delete: nothing deleted
+	run -0 --separate-stderr s3put -v -r --delete "$T/site" "s3://$b/site/"
+	! grep -q 'delete' <<<"$stderr"
+}
+
+@test "s3put -r --delete: after an error nothing is deleted; it takes one directory" {
+	b=$(mkbucket put)
+	mkdir -p "$T/site"
+	echo a >"$T/site/a.html"
+	echo b >"$T/site/b.html"
+	run -0 --separate-stderr s3put -r "$T/site" "s3://$b/"
+	rm "$T/site/b.html"
+	ln -s nowhere "$T/site/dangling.html"
+	run -1 --separate-stderr s3put -r --delete "$T/site" "s3://$b/"
+	[ "$stderr" = "s3put: $T/site/dangling.html: No such file or directory
+s3put: $T/site: not deleting from s3://$b/ after the errors above" ]
+	[ "$(s3cat "s3://$b/b.html")" = b ]
+	# an empty directory (a report that wrote nothing) does not empty the site
+	mkdir "$T/empty"
+	run -1 --separate-stderr s3put -r --delete "$T/empty" "s3://$b/"
+	[ "$stderr" = "s3put: $T/empty: no files: not deleting everything under s3://$b/" ]
+	[ "$(s3cat "s3://$b/a.html")" = a ]
+	run -2 --separate-stderr s3put -r --delete "$T/site" "$T" "s3://$b/"
+	[ "$stderr" = "s3put: --delete needs -r and one directory" ]
+	run -2 --separate-stderr s3put --delete "$T/site/a.html" "s3://$b/a.html"
+	[ "$stderr" = "s3put: --delete needs -r and one directory" ]
 }

@@ -1,10 +1,11 @@
 /* See LICENSE file for copyright and license details. */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +26,14 @@
 
 static struct s3_config cfg;
 static struct s3_client cl;
-static int	 vflag, nflag;
+static int	 vflag, nflag, delflag;
 static const char *cache_control, *ctype_opt;
 static long long partsize = 16LL * 1024 * 1024;
 
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: s3put [-Anrv] [-c cache-control] "
+	fprintf(stderr, "usage: s3put [-Anrv] [--delete] [-c cache-control] "
 	    "[-t content-type] file ... url\n");
 	exit(2);
 }
@@ -483,21 +484,97 @@ struct rfile {
 };
 
 static struct rfile *files;
-static size_t	 nfiles, rootlen;
+static size_t	 nfiles;
+
+/* The directories above the one being read, to catch symbolic link loops. */
+struct anc {
+	dev_t		 dev;
+	ino_t		 ino;
+	const struct anc *up;
+};
 
 static int
-walk(const char *path, const struct stat *st, int type, struct FTW *f)
+cmpname(const void *a, const void *b)
 {
-	if (type == FTW_F && S_ISREG(st->st_mode)) {
-		files = xreallocarray(files, nfiles + 1, sizeof(*files));
-		files[nfiles].rel = xstrdup(path + rootlen);
-		files[nfiles].size = (long long)st->st_size;
-		nfiles++;
-	} else if (type == FTW_DNR || type == FTW_NS) {
-		warnx("%s: cannot read", path);
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * Add the regular files under path (rel: its name below the root, "" for
+ * the root) to files.  Symbolic links are followed, as aws s3 sync does:
+ * a link to a directory is walked under the link's name.  A link back to
+ * a directory above it, a dangling link and an unreadable entry are
+ * reported.  The names are read and the directory closed before going
+ * down, so depth costs no descriptors.  Returns 0, or 1 if anything was
+ * left out.
+ */
+static int
+walk(const char *path, const char *rel, const struct anc *up)
+{
+	struct stat st;
+	struct dirent *e;
+	struct anc me;
+	const struct anc *a;
+	char **names = NULL, *p, *r;
+	size_t n = 0, i;
+	DIR *d;
+	int rc = 0;
+
+	if ((d = opendir(path)) == NULL || fstat(dirfd(d), &st) == -1) {
+		warn("%s", path);
+		if (d != NULL)
+			closedir(d);
 		return 1;
 	}
-	return 0;
+	me.dev = st.st_dev;
+	me.ino = st.st_ino;
+	me.up = up;
+	for (;;) {
+		errno = 0;
+		if ((e = readdir(d)) == NULL)
+			break;
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		names = xreallocarray(names, n + 1, sizeof(*names));
+		names[n++] = xstrdup(e->d_name);
+	}
+	if (errno != 0) {
+		warn("%s", path);
+		rc = 1;
+	}
+	closedir(d);
+	if (n > 1)
+		qsort(names, n, sizeof(*names), cmpname);
+	for (i = 0; i < n; i++) {
+		p = s3_fmt("%s/%s", path, names[i]);
+		r = *rel ? s3_fmt("%s/%s", rel, names[i]) : xstrdup(names[i]);
+		if (stat(p, &st) == -1) {
+			warn("%s", p);
+			rc = 1;
+		} else if (S_ISDIR(st.st_mode)) {
+			for (a = &me; a != NULL; a = a->up)
+				if (a->dev == st.st_dev && a->ino == st.st_ino)
+					break;
+			if (a != NULL) {
+				warnx("%s: a symbolic link loop, not followed",
+				    p);
+				rc = 1;
+			} else if (walk(p, r, &me) != 0)
+				rc = 1;
+		} else if (S_ISREG(st.st_mode)) {
+			files = xreallocarray(files, nfiles + 1,
+			    sizeof(*files));
+			files[nfiles].rel = r;
+			files[nfiles].size = (long long)st.st_size;
+			nfiles++;
+			r = NULL;
+		}
+		free(p);
+		free(r);
+		free(names[i]);
+	}
+	free(names);
+	return rc;
 }
 
 static int
@@ -558,9 +635,18 @@ list_remote(const char *bucket, const char *prefix, struct remote **rp,
 			    "%s", l.obj[i].etag);
 			(*np)++;
 		}
+		if (l.truncated && token != NULL && l.next_token != NULL &&
+		    strcmp(token, l.next_token) == 0) {
+			/* Asking again would get the same page forever. */
+			snprintf(err, errlen, "the listing does not advance: "
+			    "continuation token %.64s repeated", token);
+			free(token);
+			s3xml_list_free(&l);
+			return -1;
+		}
 		free(token);
 		token = NULL;
-		if (l.truncated && l.next_token != NULL) {
+		if (l.truncated && l.next_token != NULL && *l.next_token) {
 			token = l.next_token;
 			l.next_token = NULL;
 		} else if (l.truncated) {
@@ -619,6 +705,50 @@ out:
 	return rc;
 }
 
+/*
+ * --delete: remove the listed objects under prefix that no local file
+ * maps to.  A key outside prefix (a server that ignored the prefix) or
+ * equal to it (a "folder" marker; with no prefix, the bucket itself) is
+ * never touched.  Returns 0, or 1 if a deletion failed.
+ */
+static int
+delete_stale(const char *bucket, const char *prefix,
+    const struct remote *rem, size_t nrem)
+{
+	struct s3_request r;
+	struct s3_response resp;
+	struct rfile k;
+	char err[S3_ERRLEN];
+	size_t i, plen = strlen(prefix);
+	int rc = 0;
+
+	for (i = 0; i < nrem; i++) {
+		if (strncmp(rem[i].key, prefix, plen) != 0 ||
+		    rem[i].key[plen] == '\0')
+			continue;
+		k.rel = rem[i].key + plen;
+		if (nfiles > 0 && bsearch(&k, files, nfiles, sizeof(*files),
+		    cmprf) != NULL)
+			continue;
+		if (vflag || nflag)
+			fprintf(stderr, "s3put: %sdelete s3://%s/%s\n",
+			    nflag ? "would " : "", bucket, rem[i].key);
+		if (nflag)
+			continue;
+		memset(&r, 0, sizeof(r));
+		memset(&resp, 0, sizeof(resp));
+		r.method = "DELETE";
+		r.bucket = bucket;
+		r.key = rem[i].key;
+		if (s3_perform(&cl, &r, NULL, &resp, err, sizeof(err)) == -1) {
+			warnx("s3://%s/%s: %s", bucket, rem[i].key, err);
+			rc = 1;
+		}
+		s3_buf_free(&resp.body);
+	}
+	return rc;
+}
+
 static int
 sync_dir(const char *dir, const char *bucket, const char *prefix0)
 {
@@ -633,12 +763,8 @@ sync_dir(const char *dir, const char *bucket, const char *prefix0)
 	root = xstrdup(dir);
 	for (i = strlen(root); i > 1 && root[i - 1] == '/'; i--)
 		root[i - 1] = '\0';
-	rootlen = strlen(root) + 1;
-	if (nftw(root, walk, 32, FTW_PHYS) != 0) {
-		if (errno != 0)
-			warn("%s", dir);
+	if (walk(root, "", NULL) != 0)
 		rc = 1;
-	}
 	if (nfiles > 1)
 		qsort(files, nfiles, sizeof(*files), cmprf);
 	if (list_remote(bucket, prefix, &rem, &nrem, err, sizeof(err)) == -1) {
@@ -664,10 +790,22 @@ sync_dir(const char *dir, const char *bucket, const char *prefix0)
 		free(key);
 		free(path);
 	}
+	if (delflag && rc != 0)
+		warnx("%s: not deleting from s3://%s/%s after the errors above",
+		    dir, bucket, prefix);
+	else if (delflag && nfiles == 0) {
+		/* Most likely a step before us failed; keep the site up. */
+		warnx("%s: no files: not deleting everything under s3://%s/%s",
+		    dir, bucket, prefix);
+		rc = 1;
+	} else if (delflag && delete_stale(bucket, prefix, rem, nrem) != 0)
+		rc = 1;
 out:
 	for (i = 0; i < nfiles; i++)
 		free(files[i].rel);
 	free(files);
+	files = NULL;
+	nfiles = 0;
 	for (i = 0; i < nrem; i++)
 		free(rem[i].key);
 	free(rem);
@@ -683,12 +821,19 @@ main(int argc, char *argv[])
 	const char *url, *base, *v;
 	long long n;
 	int ch, Aflag = 0, rflag = 0, rc = 0, i, dirurl;
+	static const struct option lopts[] = {
+		{ "delete", no_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 }
+	};
 
 	out_init();
-	while ((ch = getopt(argc, argv, "Ac:nrt:v")) != -1)
+	while ((ch = getopt_long(argc, argv, "Ac:nrt:v", lopts, NULL)) != -1)
 		switch (ch) {
 		case 'A':
 			Aflag = 1;
+			break;
+		case 'D':
+			delflag = 1;
 			break;
 		case 'c':
 			cache_control = optarg;
@@ -718,6 +863,9 @@ main(int argc, char *argv[])
 	dirurl = *key == '\0' || key[strlen(key) - 1] == '/';
 	if (!rflag && argc > 2 && !dirurl)
 		errx(2, "%s: several files need a URL ending in /", url);
+	/* Each directory's sync would delete what the others uploaded. */
+	if (delflag && (!rflag || argc > 2))
+		errx(2, "--delete needs -r and one directory");
 	if ((v = getenv("S3LOGS_PART_SIZE")) != NULL && *v != '\0') {
 		if (parse_num(v, MINPART, 5LL << 30, &n) == -1)
 			errx(2, "S3LOGS_PART_SIZE=%s: not a number of bytes in "
