@@ -118,7 +118,8 @@ emit(const char *bucket, const struct s3xml_object *o)
 	out_putc(sep);
 	if (handed != NULL)
 		remember(o->key);
-	if (lastkey == NULL || strcmp(o->key, lastkey) > 0) {
+	/* A flat cursor must not pass a key refused above. */
+	if (nrefused == 0 && (lastkey == NULL || strcmp(o->key, lastkey) > 0)) {
 		free(lastkey);
 		lastkey = xstrdup(o->key);
 	}
@@ -575,8 +576,13 @@ remember(const char *key)
 
 	if (win.lay == L_NONE || win.lay == L_FLAT) {
 		lay = layout(key + win.plen, &depth);
-		if (lay != L_SIMPLE && lay != L_PART)
-			return;		/* flat: the floor is enough */
+		if (lay != L_SIMPLE && lay != L_PART) {
+			/* Flat: the floor is enough, up to a refused key. */
+			if (nrefused > 0)
+				hmap_get(handed, key, strlen(key) + 1, 1, 1,
+				    NULL);
+			return;
+		}
 		win.lay = lay;
 		win.depth = depth;
 	}
@@ -687,7 +693,8 @@ newest_tail(const char *prefix, const char *floor, int lay, int depth)
  * The state after this run: with a window, the keys handed out whose
  * tail is inside the window (the newest key always is) and the floor
  * while it is still inside it; without one (flat keys), the greatest key
- * handed out as the floor, as a plain cursor.  A new string of *lenp bytes.
+ * handed out as the floor, as a plain cursor, and the keys handed out
+ * past it (after a refused key).  A new string of *lenp bytes.
  */
 static char *
 state_next(const char *prefix, const char *floor, size_t *lenp)
@@ -717,6 +724,11 @@ state_next(const char *prefix, const char *floor, size_t *lenp)
 		fl = floor;
 		if (lastkey != NULL && (fl == NULL || strcmp(lastkey, fl) > 0))
 			fl = lastkey;
+		keys = xreallocarray(NULL, hmap_count(handed) + 1,
+		    sizeof(*keys));
+		while (hmap_next(handed, &it, &k, &len, &v))
+			if (fl == NULL || strcmp(k, fl) > 0)
+				keys[nk++] = (char *)k;
 	}
 	qsort(keys, nk, sizeof(*keys), strpcmp);
 	s3_buf_add(&b, STATE_MAGIC, sizeof(STATE_MAGIC) - 1);
