@@ -133,19 +133,27 @@ python3 "$ROOT/tests/harness/faultproxy.py" "$fp" "$S3LOGS_S3PORT" &
 FP=$!
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$fp/__fault" >/dev/null && break; sleep 0.1; done
 count() { curl -sf "http://127.0.0.1:$fp/__fault" | python3 -c 'import json,sys; print(json.load(sys.stdin)["requests"])'; }
+# The state is named by the endpoint: the run through the proxy gets a copy
+# of the committed state under the proxy's name, in a directory of its own.
+mkdir "$W/state-proxy"
+cp "$S3LOGS_STATE_DIR"/*.committed "$W/state-proxy/$B.$(printf '%s\n%s\n%s' \
+    "http://127.0.0.1:$fp" "$B" p/ | sha256sum | cut -c1-16).committed"
 c0=$(count)
-AWS_ENDPOINT_URL=http://127.0.0.1:$fp s3ls -v -0 --since last "s3://$B/p/" 2>"$W/v" >/dev/null
+AWS_ENDPOINT_URL=http://127.0.0.1:$fp S3LOGS_STATE_DIR=$W/state-proxy \
+    s3ls -v -0 --since last "s3://$B/p/" 2>"$W/v" | tr -cd '\0' | wc -c >"$W/nproxy"
 c1=$(count)
+[ "$(cat "$W/nproxy")" -eq "$nnew" ]
 AWS_ENDPOINT_URL=http://127.0.0.1:$fp aws s3api list-objects-v2 --bucket "$B" --prefix p/ >/dev/null
 c2=$(count)
 rs=$((c1 - c0)) ra=$((c2 - c1))
 [ "$rs" -eq "$(grep -c 'GET http' "$W/v")" ]
+rd=$(grep 'GET http' "$W/v" | grep -c 'delimiter=')
 
 cs=$(stat -c %s "$S3LOGS_STATE_DIR"/*.committed)
 ps=$(stat -c %s "$S3LOGS_STATE_DIR"/*.pending)
 ck=$(tail -n +2 "$S3LOGS_STATE_DIR"/*.committed | tr -cd '\0' | wc -c)
 pk=$(tail -n +2 "$S3LOGS_STATE_DIR"/*.pending | tr -cd '\0' | wc -c)
-log "nightly run, s3ls -0 --since last (default window, 2 days): runs $(tr '\n' ' ' <"$W/t.s3ls")s; best ${ts}s; $rs requests"
+log "nightly run, s3ls -0 --since last (default window, 2 days): runs $(tr '\n' ' ' <"$W/t.s3ls")s; best ${ts}s; $rs requests ($rd of them delimiter listings that find the partitions)"
 log "  $(grep -o 'partitioned layout, .*' "$W/v" | head -n 1)"
 log "aws s3api list-objects-v2 --prefix p/ (whole prefix):     runs $(tr '\n' ' ' <"$W/t.aws")s; best ${ta}s; $ra requests"
 log "ratio aws/s3ls: time $(echo "scale=1; $ta / $ts" | bc)x, requests $(echo "scale=1; $ra / $rs" | bc)x"

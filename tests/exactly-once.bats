@@ -205,6 +205,28 @@ shuffled() {
 	[[ $stderr == *"0 new objects"* ]]
 }
 
+@test "s3logs-nightly -S: objects later than the window are loaded by the sweep, on its schedule, once" {
+	gen a 300 18 "$(date -u -d '3 days ago' +%Y-%m-%d)" 1
+	run -0 --separate-stderr s3logs-nightly -E -S 7 "s3://$B/"
+	expect_exactly 300
+	[[ $stderr == *"sweep: reading s3://$B/ again from $(date -u -d '14 days ago' +%Y-%m-%d)"* ]]
+	[ -s "$S3LOGS_STATE_DIR/sweep.last" ]
+	# 5 days older than the newest key: outside the window of s3ls
+	gen b 100 19 "$(date -u -d '8 days ago' +%Y-%m-%d)" 1
+	run -0 --separate-stderr s3logs-nightly -E -S 7 "s3://$B/"
+	[[ $stderr == *"0 new objects"* ]]
+	[[ $stderr != *"sweep:"* ]]
+	expect_exactly 300
+	# a week later, the sweep is due and reads them
+	echo 0 >"$S3LOGS_STATE_DIR/sweep.last"
+	run -0 --separate-stderr s3logs-nightly -E -S 7 "s3://$B/"
+	[[ $stderr == *"sweep: 4 objects"* ]]
+	[[ $stderr == *"sweep: 400 rows, 100 new"* ]]
+	expect_exactly 400
+	run -2 --separate-stderr s3logs-nightly -S x "s3://$B/"
+	[ "$stderr" = "s3logs-nightly: -S x: not a number of days from 1 to 999" ]
+}
+
 @test "s3logs-nightly: a second run while one holds the lock exits 1 and does nothing" {
 	mkdir -p "$S3LOGS_STATE_DIR"
 	exec 8>>"$S3LOGS_STATE_DIR/nightly.lock"

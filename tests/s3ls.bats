@@ -8,6 +8,22 @@ setup() {
 	export S3LOGS_STATE_DIR=$BATS_TEST_TMPDIR/state
 }
 
+teardown() {
+	if [ -n "${SRV_PID:-}" ]; then
+		kill "$SRV_PID" 2>/dev/null || true
+		wait "$SRV_PID" 2>/dev/null || true
+	fi
+}
+
+# badlist MODE: start tests/harness/badlist.py in MODE on a free port ($p),
+# its pid in $SRV_PID (teardown stops it, also when the test fails).
+badlist() {
+	p=$(freeport)
+	python3 "$ROOT/tests/harness/badlist.py" "$p" "$1" </dev/null >/dev/null 2>&1 &
+	SRV_PID=$!
+	for _ in $(seq 50); do curl -sf "http://127.0.0.1:$p/__count" >/dev/null && break; sleep 0.1; done
+}
+
 @test "s3ls: awkward keys are listed exactly as aws s3api list-objects-v2 lists them" {
 	b=$(mkbucket ls)
 	awkward "$b"
@@ -213,16 +229,12 @@ k1" ]
 
 @test "s3ls: a listing that never advances (the same continuation token forever) fails, naming the URL" {
 	for mode in stuck cycle; do
-		p=$(freeport)
-		python3 "$ROOT/tests/harness/badlist.py" "$p" "$mode" &
-		pid=$!
-		for _ in $(seq 50); do curl -sf "http://127.0.0.1:$p/__count" >/dev/null && break; sleep 0.1; done
+		badlist "$mode"
 		# (timeout only stops the loop of an s3ls without the check)
 		AWS_ENDPOINT_URL=http://127.0.0.1:$p S3LOGS_RETRIES=0 run --separate-stderr \
 		    timeout 60 s3ls s3://b/logs/
 		n=$(curl -sf "http://127.0.0.1:$p/__count")
-		kill "$pid"
-		wait "$pid" || true
+		teardown
 		[ "$status" -eq 1 ]
 		[[ $stderr == "s3ls: s3://b/logs/: the listing does not advance: "* ]]
 		[ "$(wc -l <<<"$stderr")" -eq 1 ]
@@ -232,18 +244,13 @@ k1" ]
 }
 
 @test "s3ls: a key outside the prefix (shorter than it) from a server is an error, no over-read" {
-	p=$(freeport)
-	python3 "$ROOT/tests/harness/badlist.py" "$p" outside &
-	pid=$!
-	for _ in $(seq 50); do curl -sf "http://127.0.0.1:$p/__count" >/dev/null && break; sleep 0.1; done
+	badlist outside
 	for since in "" --since=2024-01-01 --since=last; do
 		AWS_ENDPOINT_URL=http://127.0.0.1:$p S3LOGS_RETRIES=0 run -1 --separate-stderr \
 		    s3ls $since s3://b/logs/
 		[ "$output" = "" ]
 		[ "$stderr" = "s3ls: s3://b/logs/: the server listed key x, outside the prefix" ]
 	done
-	kill "$pid"
-	wait "$pid" || true
 }
 
 @test "s3ls --since DATE: keys shorter than a date path are read within bounds (ASan)" {
