@@ -37,7 +37,7 @@ expect_exactly() {
 
 # pipeline: the documented nightly logs step, run as written.
 pipeline() {
-	bash -o pipefail -c "s3ls --since last s3://$B/ | parallel -X -j 4 --halt now,fail=1 s3cat |
+	bash -o pipefail -c "s3ls -0 --since last s3://$B/ | parallel -0 -X -j 4 --halt now,fail=1 s3cat |
 	    logparse | pgload -b ${BATCH:-100000} && s3ls --commit s3://$B/"
 }
 
@@ -119,6 +119,59 @@ freeport() {
 	expect_exactly 3000
 }
 
+# shuffled LAYOUT: 40 log objects of 2 days arrive in random order over
+# five runs of the nightly step (one of them killed before --commit), each
+# in the layout LAYOUT; every line ends up in PostgreSQL exactly once, and
+# the committed runs list every object exactly once.
+shuffled() {
+	"$ROOT/bench/genlogs.py" -n 4000 -s 21 --objects 40 --start 2024-01-01 --days 2 --dir "$T/gen"
+	mkdir "$T/objs"
+	for f in "$T"/gen/*; do
+		f=${f##*/}
+		case $1 in
+		simple) k=logs/$f ;;
+		event) k=logs/123456789012/us-east-1/src/${f:0:4}/${f:5:2}/${f:8:2}/${f:0:10}-00-00-00-${f:20} ;;
+		delivery) k=logs/123456789012/us-east-1/src/${f:0:4}/${f:5:2}/${f:8:2}/$f ;;
+		esac
+		mkdir -p "$T/objs/${k%/*}"
+		cp "$T/gen/$f" "$T/objs/$k"
+	done
+	(cd "$T/objs" && find . -type f | sed 's|^\./||' | shuf --random-source=<(yes)) >"$T/order"
+	split -n l/5 -d "$T/order" "$T/part."
+	: >"$T/listed"
+	for i in 0 1 2 3 4; do
+		while IFS= read -r k; do
+			mkdir -p "$T/up$i/${k%/*}"
+			cp "$T/objs/$k" "$T/up$i/$k"
+		done <"$T/part.0$i"
+		aws s3 cp --recursive --quiet "$T/up$i" "s3://$B/"
+		if [ "$i" -eq 2 ]; then
+			# killed before --commit: loaded, not committed
+			bash -o pipefail -c "s3ls -0 --since last s3://$B/logs/ | parallel -0 -X s3cat | logparse | pgload"
+		fi
+		bash -o pipefail -c "s3ls -0 --since last s3://$B/logs/ | tee -a '$T/listed' |
+		    parallel -0 -X -j 4 --halt now,fail=1 s3cat | logparse | pgload &&
+		    s3ls --commit s3://$B/logs/"
+	done
+	expect_exactly 4000
+	[ "$(tr '\0' '\n' <"$T/listed" | sort | uniq -d)" = "" ]
+	[ "$(tr -cd '\0' <"$T/listed" | wc -c)" -eq 40 ]
+	run -0 --separate-stderr s3ls --since last "s3://$B/logs/"
+	[ "$output" = "" ]
+}
+
+@test "exactly once: log objects arriving in shuffled order over several runs, simple layout" {
+	shuffled simple
+}
+
+@test "exactly once: log objects arriving in shuffled order over several runs, partitioned EventTime layout" {
+	shuffled event
+}
+
+@test "exactly once: log objects arriving in shuffled order over several runs, partitioned DeliveryTime layout" {
+	shuffled delivery
+}
+
 @test "s3logs-nightly: logs, report and publish; a second run loads nothing twice" {
 	gen a 2000 16
 	aws s3api create-bucket --bucket "$B-site" >/dev/null
@@ -150,6 +203,28 @@ freeport() {
 	run -0 --separate-stderr s3logs-nightly -E "s3://$B/"
 	expect_exactly 300
 	[[ $stderr == *"0 new objects"* ]]
+}
+
+@test "s3logs-nightly -S: objects later than the window are loaded by the sweep, on its schedule, once" {
+	gen a 300 18 "$(date -u -d '3 days ago' +%Y-%m-%d)" 1
+	run -0 --separate-stderr s3logs-nightly -E -S 7 "s3://$B/"
+	expect_exactly 300
+	[[ $stderr == *"sweep: reading s3://$B/ again from $(date -u -d '14 days ago' +%Y-%m-%d)"* ]]
+	[ -s "$S3LOGS_STATE_DIR/sweep.last" ]
+	# 5 days older than the newest key: outside the window of s3ls
+	gen b 100 19 "$(date -u -d '8 days ago' +%Y-%m-%d)" 1
+	run -0 --separate-stderr s3logs-nightly -E -S 7 "s3://$B/"
+	[[ $stderr == *"0 new objects"* ]]
+	[[ $stderr != *"sweep:"* ]]
+	expect_exactly 300
+	# a week later, the sweep is due and reads them
+	echo 0 >"$S3LOGS_STATE_DIR/sweep.last"
+	run -0 --separate-stderr s3logs-nightly -E -S 7 "s3://$B/"
+	[[ $stderr == *"sweep: 4 objects"* ]]
+	[[ $stderr == *"sweep: 400 rows, 100 new"* ]]
+	expect_exactly 400
+	run -2 --separate-stderr s3logs-nightly -S x "s3://$B/"
+	[ "$stderr" = "s3logs-nightly: -S x: not a number of days from 1 to 999" ]
 }
 
 @test "s3logs-nightly: a second run while one holds the lock exits 1 and does nothing" {

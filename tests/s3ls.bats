@@ -8,6 +8,22 @@ setup() {
 	export S3LOGS_STATE_DIR=$BATS_TEST_TMPDIR/state
 }
 
+teardown() {
+	if [ -n "${SRV_PID:-}" ]; then
+		kill "$SRV_PID" 2>/dev/null || true
+		wait "$SRV_PID" 2>/dev/null || true
+	fi
+}
+
+# badlist MODE: start tests/harness/badlist.py in MODE on a free port ($p),
+# its pid in $SRV_PID (teardown stops it, also when the test fails).
+badlist() {
+	p=$(freeport)
+	python3 "$ROOT/tests/harness/badlist.py" "$p" "$1" </dev/null >/dev/null 2>&1 &
+	SRV_PID=$!
+	for _ in $(seq 50); do curl -sf "http://127.0.0.1:$p/__count" >/dev/null && break; sleep 0.1; done
+}
+
 @test "s3ls: awkward keys are listed exactly as aws s3api list-objects-v2 lists them" {
 	b=$(mkbucket ls)
 	awkward "$b"
@@ -72,7 +88,7 @@ s3ls: notaurl: not an s3://bucket/prefix URL" ]
 @test "s3ls: usage and configuration errors exit 2" {
 	run -2 --separate-stderr s3ls
 	[ "$output" = "" ]
-	[ "$stderr" = "usage: s3ls [-0Alv] [--commit] [--since when] url ..." ]
+	[ "$stderr" = "usage: s3ls [-0Alv] [--commit] [--since when] [--window days] url ..." ]
 	run -2 --separate-stderr s3ls -x s3://logs/
 	[[ $stderr == *"usage: s3ls "* ]]
 	AWS_ENDPOINT_URL=ftp://x run -2 --separate-stderr s3ls s3://logs/
@@ -169,15 +185,18 @@ s3://$b/p/111122223333/us-west-2/src-b/2024/01/04/2024-01-04-10-00-00-AAAA"
 	[ "$output" = "" ] && [ "$stderr" = "" ]
 	run -0 --separate-stderr s3ls --since last "s3://$b/l/"
 	[ "$(wc -l <<<"$output")" -eq 3 ]
-	# the documented file names: BUCKET.HASH.pending, the key raw
+	# the documented file names: BUCKET.HASH.pending; keys of neither log
+	# layout keep a plain cursor, the last key, as the floor record
 	hash=$(printf '%s\n%s\n%s' "$AWS_ENDPOINT_URL" "$b" l/ | sha256sum | cut -c1-16)
-	[ "$(cat "$S3LOGS_STATE_DIR/$b.$hash.pending")" = l/3 ]
+	[ "$(tr '\0' '\n' <"$S3LOGS_STATE_DIR/$b.$hash.pending")" = "s3ls-state 2
+l/3" ]
 	[ ! -e "$S3LOGS_STATE_DIR/$b.$hash.committed" ]
 	# not committed: a rerun lists the same keys
 	run -0 --separate-stderr s3ls --since last "s3://$b/l/"
 	[ "$(wc -l <<<"$output")" -eq 3 ]
 	run -0 --separate-stderr s3ls --commit "s3://$b/l/"
-	[ "$(cat "$S3LOGS_STATE_DIR/$b.$hash.committed")" = l/3 ]
+	[ "$(tr '\0' '\n' <"$S3LOGS_STATE_DIR/$b.$hash.committed")" = "s3ls-state 2
+l/3" ]
 	[ ! -e "$S3LOGS_STATE_DIR/$b.$hash.pending" ]
 	run -0 --separate-stderr s3ls --since last "s3://$b/l/"
 	[ "$output" = "" ]
@@ -202,5 +221,77 @@ s3://$b/p/111122223333/us-west-2/src-b/2024/01/04/2024-01-04-10-00-00-AAAA"
 	[ "$output" = "" ]
 	hash=$(printf '%s\n%s\n%s' "$AWS_ENDPOINT_URL" "$b" "" | sha256sum | cut -c1-16)
 	[ ! -e "$S3LOGS_STATE_DIR/$b.$hash.pending" ]
-	[ "$(cat "$S3LOGS_STATE_DIR/$b.$hash.committed")" = k1 ]
+	[ "$(tr '\0' '\n' <"$S3LOGS_STATE_DIR/$b.$hash.committed")" = "s3ls-state 2
+k1" ]
+}
+
+# Issue 18: hostile servers and hostile keys.
+
+@test "s3ls: a listing that never advances (the same continuation token forever) fails, naming the URL" {
+	for mode in stuck cycle; do
+		badlist "$mode"
+		# (timeout only stops the loop of an s3ls without the check)
+		AWS_ENDPOINT_URL=http://127.0.0.1:$p S3LOGS_RETRIES=0 run --separate-stderr \
+		    timeout 60 s3ls s3://b/logs/
+		n=$(curl -sf "http://127.0.0.1:$p/__count")
+		teardown
+		[ "$status" -eq 1 ]
+		[[ $stderr == "s3ls: s3://b/logs/: the listing does not advance: "* ]]
+		[ "$(wc -l <<<"$stderr")" -eq 1 ]
+		[ "$n" -le 3 ]
+		[ "$(wc -l <<<"$output")" -le 2 ]
+	done
+}
+
+@test "s3ls: a key outside the prefix (shorter than it) from a server is an error, no over-read" {
+	badlist outside
+	for since in "" --since=2024-01-01 --since=last; do
+		AWS_ENDPOINT_URL=http://127.0.0.1:$p S3LOGS_RETRIES=0 run -1 --separate-stderr \
+		    s3ls $since s3://b/logs/
+		[ "$output" = "" ]
+		[ "$stderr" = "s3ls: s3://b/logs/: the server listed key x, outside the prefix" ]
+	done
+}
+
+@test "s3ls --since DATE: keys shorter than a date path are read within bounds (ASan)" {
+	b=$(mkbucket ls)
+	echo x | aws s3 cp - "s3://$b/p/a/r/b/1" >/dev/null
+	run -1 --separate-stderr s3ls --since 2024-01-01 "s3://$b/p/"
+	[ "$output" = "" ]
+	[ "$stderr" = "s3ls: s3://$b/p/: --since DATE: key p/a/r/b/1 fits neither log key format" ]
+	echo x | aws s3 cp - "s3://$b/q/2" >/dev/null
+	run -1 --separate-stderr s3ls --since 2024-01-01 "s3://$b/q/"
+	[ "$stderr" = "s3ls: s3://$b/q/: --since DATE: key q/2 fits neither log key format" ]
+}
+
+@test "s3ls: a key with a newline cannot inject a line: refused with a warning, exit 1; -0 prints it" {
+	b=$(mkbucket ls)
+	for k in "logs/a
+s3://other-bucket/secret.txt" "logs/b
+-A" "logs/c	tab" logs/d; do
+		printf x | aws s3 cp - "s3://$b/$k" >/dev/null
+	done
+	run -1 --separate-stderr s3ls "s3://$b/logs/"
+	[ "$output" = "s3://$b/logs/c	tab
+s3://$b/logs/d" ]
+	[ "$stderr" = "s3ls: s3://$b/logs/a%0As3://other-bucket/secret.txt: a control character in the key: not printed (use -0)
+s3ls: s3://$b/logs/b%0A-A: a control character in the key: not printed (use -0)
+s3ls: s3://$b/logs/: 2 keys with control characters not printed" ]
+	# -l: a TAB would shift the columns, so it is refused too
+	run -1 --separate-stderr s3ls -l "s3://$b/logs/"
+	[ "$(wc -l <<<"$output")" -eq 1 ]
+	[[ $output == "s3://$b/logs/d	1	"* ]]
+	# -0 prints every key, nothing is lost
+	s3ls -0 "s3://$b/logs/" >"$BATS_TEST_TMPDIR/z"
+	[ "$(tr '\0' '|' <"$BATS_TEST_TMPDIR/z")" = "s3://$b/logs/a
+s3://other-bucket/secret.txt|s3://$b/logs/b
+-A|s3://$b/logs/c	tab|s3://$b/logs/d|" ]
+	# --since last: a refused key is not handed out, so -0 lists it later
+	run -1 --separate-stderr s3ls --since last "s3://$b/logs/"
+	[ "$(wc -l <<<"$output")" -eq 2 ]
+	run -0 s3ls --commit "s3://$b/logs/"
+	s3ls -0 --since last "s3://$b/logs/" >"$BATS_TEST_TMPDIR/z"
+	[ "$(tr '\0' '|' <"$BATS_TEST_TMPDIR/z")" = "s3://$b/logs/a
+s3://other-bucket/secret.txt|s3://$b/logs/b
+-A|" ]
 }

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
 
+#include "hmap.h"
 #include "out.h"
 #include "s3.h"
 #include "s3xml.h"
@@ -23,15 +25,24 @@ static struct s3_client cl;
 static struct s3_config cfg;
 static const char *maxkeys;	/* S3LOGS_MAX_KEYS, for paging tests */
 
-/* The last key printed for the current URL (the --since last cursor). */
+/*
+ * --since last: the keys already handed out (committed state, value 0)
+ * and those printed by this run (value 1), each stored with its NUL; and
+ * the greatest key printed when the layout gives no window.
+ */
+static struct hmap *handed;
 static char	*lastkey;
-static unsigned long long nlisted;
+static void	 remember(const char *);
+static unsigned long long nlisted, nrefused;
+
+/* The look-back window of --since last (--window), in seconds. */
+static long long window = 2 * 86400;
 
 static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: s3ls [-0Alv] [--commit] [--since when] "
-	    "url ...\n");
+	    "[--window days] url ...\n");
 	exit(2);
 }
 
@@ -41,9 +52,63 @@ trace(const char *msg)
 	fprintf(stderr, "s3ls: %s\n", msg);
 }
 
+/*
+ * Whether key can go out in newline mode: a newline or carriage return
+ * would split it into two records (another URL, an option-like line), and
+ * other control characters reach terminals raw; with -l a TAB would shift
+ * the columns.  -0 prints any key.
+ */
+static int
+printable(const char *key)
+{
+	const unsigned char *p;
+
+	if (zflag)
+		return 1;
+	for (p = (const unsigned char *)key; *p != '\0'; p++)
+		if ((*p < 0x20 && (*p != '\t' || lflag)) || *p == 0x7f)
+			return 0;
+	return 1;
+}
+
+/* key for a message: control characters and '%' as %XX. */
+static char *
+escaped(const char *key)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p;
+	char *e, *q;
+
+	q = e = xmalloc(3 * strlen(key) + 1);
+	for (p = (const unsigned char *)key; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '%') {
+			*q++ = '%';
+			*q++ = hex[*p >> 4];
+			*q++ = hex[*p & 15];
+		} else
+			*q++ = (char)*p;
+	*q = '\0';
+	return e;
+}
+
 static void
 emit(const char *bucket, const struct s3xml_object *o)
 {
+	size_t klen = strlen(o->key) + 1;
+	char *e;
+
+	/* Handed out before (--since last): not again. */
+	if (handed != NULL && hmap_get(handed, o->key, klen, 0, 0, NULL) != NULL)
+		return;
+	if (!printable(o->key)) {
+		/* Not handed out either, so -0 still lists it. */
+		e = escaped(o->key);
+		warnx("s3://%s/%s: a control character in the key: not "
+		    "printed (use -0)", bucket, e);
+		free(e);
+		nrefused++;
+		return;
+	}
 	out_puts("s3://");
 	out_puts(bucket);
 	out_putc('/');
@@ -51,8 +116,13 @@ emit(const char *bucket, const struct s3xml_object *o)
 	if (lflag)
 		out_printf("\t%lld\t%s\t%s", o->size, o->lastmod, o->etag);
 	out_putc(sep);
-	free(lastkey);
-	lastkey = xstrdup(o->key);
+	if (handed != NULL)
+		remember(o->key);
+	/* A flat cursor must not pass a key refused above. */
+	if (nrefused == 0 && (lastkey == NULL || strcmp(o->key, lastkey) > 0)) {
+		free(lastkey);
+		lastkey = xstrdup(o->key);
+	}
 	nlisted++;
 }
 
@@ -60,8 +130,10 @@ emit(const char *bucket, const struct s3xml_object *o)
  * One ListObjectsV2 walk over every page.  Objects are printed when emit_obj
  * (at most limit of them if limit > 0, then stop); common prefixes
  * are appended to *pfx.  An empty page with IsTruncated=true (RGW sends one
- * after exactly 1000*N keys) is followed like any other.  Returns 0 or -1
- * with err set.
+ * after exactly 1000*N keys) is followed like any other.  A listing that
+ * does not advance (the same continuation token again, or a page whose
+ * keys do not sort after the previous page's) is an error, not a loop, and
+ * so is a key outside the prefix.  Returns 0 or -1 with err set.
  */
 static int
 list(const char *bucket, const char *prefix, const char *start_after,
@@ -72,8 +144,8 @@ list(const char *bucket, const char *prefix, const char *start_after,
 	struct s3_response resp;
 	struct s3xml_list l;
 	char *token = NULL, *after = start_after ? xstrdup(start_after) : NULL;
-	char mk[32];
-	size_t i;
+	char *last = NULL, mk[32];
+	size_t i, plen = strlen(prefix);
 	long seen = 0;
 	int rc = -1;
 
@@ -110,6 +182,23 @@ list(const char *bucket, const char *prefix, const char *start_after,
 			goto out;
 		}
 		s3_buf_free(&resp.body);
+		for (i = 0; i < l.nobj; i++) {
+			if (strncmp(l.obj[i].key, prefix, plen) != 0) {
+				snprintf(err, errlen, "the server listed key "
+				    "%.200s, outside the prefix", l.obj[i].key);
+				goto bad;
+			}
+			if (last != NULL && strcmp(l.obj[i].key, last) <= 0) {
+				snprintf(err, errlen, "the listing does not "
+				    "advance: key %.200s again or out of "
+				    "order", l.obj[i].key);
+				goto bad;
+			}
+		}
+		if (l.nobj > 0) {
+			free(last);
+			last = xstrdup(l.obj[l.nobj - 1].key);
+		}
 		for (i = 0; i < l.nobj && (limit <= 0 || seen < limit); i++) {
 			seen++;
 			if (emit_obj)
@@ -126,27 +215,37 @@ list(const char *bucket, const char *prefix, const char *start_after,
 			s3xml_list_free(&l);
 			break;
 		}
-		free(token);
-		token = NULL;
 		if (l.next_token != NULL && *l.next_token) {
+			if (token != NULL && strcmp(token, l.next_token) == 0) {
+				snprintf(err, errlen, "the listing does not "
+				    "advance: the server sent continuation "
+				    "token %.100s again", token);
+				goto bad;
+			}
+			free(token);
 			token = l.next_token;
 			l.next_token = NULL;
 		} else if (l.nobj > 0) {
 			/* No token (a V1-style server): go on after the last key. */
+			free(token);
+			token = NULL;
 			free(after);
 			after = xstrdup(l.obj[l.nobj - 1].key);
 		} else {
 			snprintf(err, errlen, "truncated listing without a "
 			    "continuation token");
-			s3xml_list_free(&l);
-			goto out;
+			goto bad;
 		}
 		s3xml_list_free(&l);
 	}
 	rc = 0;
+	goto out;
+bad:
+	s3xml_list_free(&l);
 out:
 	free(token);
 	free(after);
+	free(last);
 	return rc;
 }
 
@@ -190,66 +289,166 @@ parse_date(const char *s, char f[6][5])
 	return *s == '\0' || strcmp(s, "Z") == 0 ? 6 : 0;
 }
 
-static int
-match_simple(const char *r)
-{
-	static const char pat[] = "dddd-dd-dd-";
-	size_t i;
+/*
+ * The two S3 access-log key layouts, below the prefix:
+ *   simple       YYYY-mm-DD-HH-MM-SS-UNIQUE
+ *   partitioned  ACCOUNT/REGION/BUCKET/YYYY/MM/DD/YYYY-mm-DD-HH-MM-SS-UNIQUE
+ * (EventTime zeroes the time of day in the name; DeliveryTime keeps it).
+ * A partitioned prefix may stop at any level above the date path: depth
+ * is the number of path segments between the prefix and the date path,
+ * walked with a "/" delimiter.  Keys of any other shape are "flat".
+ */
+enum { L_NONE, L_FLAT, L_SIMPLE, L_PART };
 
-	for (i = 0; i < sizeof(pat) - 1; i++)
-		if (pat[i] == 'd' ? !isdigit((unsigned char)r[i]) :
-		    r[i] != pat[i])
+#define SIMPLE_PAT	"dddd-dd-dd-dd-dd-dd-"
+#define DAY_PAT		"dddd/dd/dd/"
+
+/* Whether s begins with pat, 'd' standing for a digit.  Stops at s's NUL. */
+static int
+fits(const char *s, const char *pat)
+{
+	for (; *pat != '\0'; pat++, s++)
+		if (*pat == 'd' ? !isdigit((unsigned char)*s) : *s != *pat)
 			return 0;
 	return 1;
 }
 
-/* acct/region/bucket/YYYY/MM/DD/... */
+/* The layout of rem, a key past the prefix; *depth for L_PART. */
 static int
-match_partitioned(const char *r)
+layout(const char *rem, int *depth)
 {
-	int seg;
+	int k;
 
-	for (seg = 0; seg < 3; seg++) {
-		const char *sl = strchr(r, '/');
-
-		if (sl == NULL || sl == r)
-			return 0;
-		r = sl + 1;
+	*depth = 0;
+	if (fits(rem, SIMPLE_PAT))
+		return L_SIMPLE;
+	for (k = 0; k <= 3; k++) {
+		if (fits(rem, DAY_PAT)) {
+			*depth = k;
+			return L_PART;
+		}
+		if ((rem = strchr(rem, '/')) == NULL)
+			break;
+		rem++;
 	}
-	return isdigit((unsigned char)r[0]) && isdigit((unsigned char)r[3]) &&
-	    r[4] == '/' && isdigit((unsigned char)r[5]) && r[7] == '/' &&
-	    isdigit((unsigned char)r[8]) && r[10] == '/';
+	return L_FLAT;
 }
 
 /*
- * --since DATE.  The first key tells the format.  Simple keys
- * (prefixYYYY-mm-DD-HH-MM-SS-...) sort by time, so the date becomes a
- * start-after.  Date-partitioned keys (prefix<acct>/<region>/<bucket>/
- * YYYY/MM/DD/YYYY-mm-DD-HH-MM-SS-...) are fixed-width under each
- * acct/region/bucket partition: list those three levels with a delimiter
- * (few entries), then start each partition after its date path, so no day
- * before DATE is ever listed.
+ * The part of key that sorts by time within its partition: past the
+ * prefix, and for L_PART past depth segments (NULL if key has fewer).
+ * key must begin with the prefix (list() checks what servers send).
+ */
+static const char *
+tail(const char *key, size_t plen, int lay, int depth)
+{
+	const char *t;
+	int k;
+
+	if (strlen(key) < plen)
+		return NULL;
+	t = key + plen;
+	if (lay == L_PART)
+		for (k = 0; k < depth; k++) {
+			if ((t = strchr(t, '/')) == NULL)
+				return NULL;
+			t++;
+		}
+	return t;
+}
+
+/*
+ * The start of the look-back window before newest, a tail of the layout:
+ * simple, newest's time minus the window, as YYYY-mm-DD-HH-MM-SS;
+ * partitioned, the date path of newest's partition minus the window in
+ * whole days (rounded up), as YYYY/MM/DD.  Every tail of the window
+ * sorts after it.
+ */
+static void
+window_start(const char *newest, int lay, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t t;
+	long long days;
+
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = atoi(newest) - 1900;
+	tm.tm_mon = atoi(newest + 5) - 1;
+	tm.tm_mday = atoi(newest + 8);
+	if (lay == L_SIMPLE) {
+		tm.tm_hour = atoi(newest + 11);
+		tm.tm_min = atoi(newest + 14);
+		tm.tm_sec = atoi(newest + 17);
+		t = timegm(&tm) - (time_t)window;
+		gmtime_r(&t, &tm);
+		strftime(buf, len, "%Y-%m-%d-%H-%M-%S", &tm);
+	} else {
+		days = (window + 86399) / 86400;
+		t = timegm(&tm) - (time_t)(days * 86400);
+		gmtime_r(&t, &tm);
+		strftime(buf, len, "%Y/%m/%d", &tm);
+	}
+}
+
+/*
+ * Append to *pv the partitions (prefixes ending at the date path) below
+ * prefix, depth levels down, walking each level with a "/" delimiter.
+ */
+static int
+partitions(const char *bucket, const char *prefix, int depth, char ***pv,
+    size_t *npv, char *err, size_t errlen)
+{
+	char **lv[4] = { 0 };
+	size_t nlv[4] = { 0 }, i;
+	int k, rc = -1;
+
+	lv[0] = xmalloc(sizeof(char *));
+	lv[0][0] = xstrdup(prefix);
+	nlv[0] = 1;
+	for (k = 0; k < depth; k++)
+		for (i = 0; i < nlv[k]; i++)
+			if (list(bucket, lv[k][i], NULL, "/", 0, 0, &lv[k + 1],
+			    &nlv[k + 1], NULL, err, errlen) == -1)
+				goto out;
+	*pv = lv[depth];
+	*npv = nlv[depth];
+	lv[depth] = NULL;
+	nlv[depth] = 0;
+	rc = 0;
+out:
+	for (k = 0; k < 4; k++)
+		free_strv(lv[k], nlv[k]);
+	return rc;
+}
+
+/*
+ * --since DATE.  The first key tells the layout.  Simple keys sort by
+ * time, so the date becomes a start-after.  Partitioned keys are
+ * fixed-width under each partition: find the partitions with a delimiter
+ * (few entries), then start each after its date path, so no day before
+ * DATE is ever listed.
  */
 static int
 since_date(const char *bucket, const char *prefix, char f[6][5], int nf,
     char *err, size_t errlen)
 {
-	char *first = NULL, **lv[4] = { 0 }, *after;
-	size_t nlv[4] = { 0 }, i, j, k, plen = strlen(prefix);
+	char *first = NULL, **pv = NULL, *after;
+	size_t npv = 0, j, plen = strlen(prefix);
 	char dstr[32], dpath[64];
-	int rc = -1;
+	int rc = -1, lay, depth;
 
 	snprintf(dstr, sizeof(dstr), "%s-%s-%s", f[0], f[1], f[2]);
-	for (i = 3; i < (size_t)nf; i++) {
+	for (j = 3; j < (size_t)nf; j++) {
 		strcat(dstr, "-");
-		strcat(dstr, f[i]);
+		strcat(dstr, f[j]);
 	}
 	if (list(bucket, prefix, NULL, NULL, 0, 1, NULL, NULL, &first, err,
 	    errlen) == -1)
 		return -1;
 	if (first == NULL)
 		return 0;	/* nothing under the prefix */
-	if (match_simple(first + plen)) {
+	lay = layout(first + plen, &depth);
+	if (lay == L_SIMPLE) {
 		after = s3_fmt("%s%s", prefix, dstr);
 		rc = list(bucket, prefix, after, NULL, 1, 0, NULL, NULL, NULL,
 		    err, errlen);
@@ -257,9 +456,9 @@ since_date(const char *bucket, const char *prefix, char f[6][5], int nf,
 		free(first);
 		return rc;
 	}
-	if (!match_partitioned(first + plen)) {
-		snprintf(err, errlen, "--since DATE: key %s fits neither log "
-		    "key format", first);
+	if (lay != L_PART) {
+		snprintf(err, errlen, "--since DATE: key %.200s fits neither "
+		    "log key format", first);
 		free(first);
 		return -1;
 	}
@@ -269,18 +468,11 @@ since_date(const char *bucket, const char *prefix, char f[6][5], int nf,
 	else
 		snprintf(dpath, sizeof(dpath), "%s/%s/%s/%s", f[0], f[1], f[2],
 		    dstr);
-	lv[0] = xmalloc(sizeof(char *));
-	lv[0][0] = xstrdup(prefix);
-	nlv[0] = 1;
-	/* accounts, regions, buckets */
-	for (k = 0; k < 3; k++)
-		for (i = 0; i < nlv[k]; i++)
-			if (list(bucket, lv[k][i], NULL, "/", 0, 0, &lv[k + 1],
-			    &nlv[k + 1], NULL, err, errlen) == -1)
-				goto out;
-	for (j = 0; j < nlv[3]; j++) {
-		after = s3_fmt("%s%s", lv[3][j], dpath);
-		rc = list(bucket, lv[3][j], after, NULL, 1, 0, NULL, NULL, NULL,
+	if (partitions(bucket, prefix, depth, &pv, &npv, err, errlen) == -1)
+		return -1;
+	for (j = 0; j < npv; j++) {
+		after = s3_fmt("%s%s", pv[j], dpath);
+		rc = list(bucket, pv[j], after, NULL, 1, 0, NULL, NULL, NULL,
 		    err, errlen);
 		free(after);
 		if (rc == -1)
@@ -288,16 +480,14 @@ since_date(const char *bucket, const char *prefix, char f[6][5], int nf,
 	}
 	rc = 0;
 out:
-	for (k = 0; k < 4; k++)
-		free_strv(lv[k], nlv[k]);
+	free_strv(pv, npv);
 	return rc;
 }
 
 /*
- * The cursor files for (endpoint, bucket, prefix): DIR/BUCKET.HASH.committed
+ * The state files for (endpoint, bucket, prefix): DIR/BUCKET.HASH.committed
  * and DIR/BUCKET.HASH.pending, HASH the first 16 hex digits of the SHA-256
- * of "ENDPOINT\nBUCKET\nPREFIX" (ENDPOINT as scheme://host[:port]).  The
- * file holds the key, raw.
+ * of "ENDPOINT\nBUCKET\nPREFIX" (ENDPOINT as scheme://host[:port]).
  */
 static int
 cursor_paths(const char *bucket, const char *prefix, char **committed,
@@ -345,70 +535,348 @@ do_commit(const char *url, const char *bucket, const char *prefix)
 	return rc;
 }
 
+/*
+ * The window while --since last lists: the layout, and the newest tail
+ * seen so far (a copy) and its window's start.  Keys printed by this run
+ * that fall out of the window as newer ones come are dropped as it goes,
+ * so memory follows the window even on a first run over a whole bucket;
+ * keys of the committed state stay until the end, since a later
+ * partition may still list them.
+ */
+static struct {
+	int	 lay, depth;
+	size_t	 plen, kept;
+	char	*newest;
+	char	 wlo[32];
+} win;
+
+static void
+prune(void)
+{
+	struct hmap *h = hmap_new();
+	size_t it = 0, len;
+	const void *k;
+	const char *t;
+	int64_t *v;
+
+	while (hmap_next(handed, &it, &k, &len, &v))
+		if (*v == 0 || ((t = tail(k, win.plen, win.lay, win.depth)) !=
+		    NULL && strcmp(t, win.wlo) > 0))
+			hmap_get(h, k, len, 1, *v, NULL);
+	hmap_free(handed);
+	handed = h;
+	win.kept = hmap_count(h);
+}
+
+static void
+remember(const char *key)
+{
+	const char *t;
+	int depth, lay;
+
+	if (win.lay == L_NONE || win.lay == L_FLAT) {
+		lay = layout(key + win.plen, &depth);
+		if (lay != L_SIMPLE && lay != L_PART) {
+			/* Flat: the floor is enough, up to a refused key. */
+			if (nrefused > 0)
+				hmap_get(handed, key, strlen(key) + 1, 1, 1,
+				    NULL);
+			return;
+		}
+		win.lay = lay;
+		win.depth = depth;
+	}
+	if ((t = tail(key, win.plen, win.lay, win.depth)) != NULL &&
+	    fits(t, win.lay == L_SIMPLE ? SIMPLE_PAT : DAY_PAT) &&
+	    (win.newest == NULL || strcmp(t, win.newest) > 0)) {
+		free(win.newest);
+		win.newest = xstrdup(t);
+		window_start(t, win.lay, win.wlo, sizeof(win.wlo));
+	}
+	if (t == NULL || (win.newest != NULL && strcmp(t, win.wlo) <= 0))
+		return;
+	hmap_get(handed, key, strlen(key) + 1, 1, 1, NULL);
+	if (hmap_count(handed) > 2 * win.kept + 1024)
+		prune();
+}
+
+/*
+ * The committed state of --since last.  Version 2: the line "s3ls-state
+ * 2", then NUL-terminated records: the floor (a key; empty if none), then
+ * every key already handed out that is still inside the window.  The old
+ * format, a single key written raw, is read as a floor with no keys.
+ */
+#define STATE_MAGIC	"s3ls-state 2\n"
+
+static int
+state_parse(const char *p, size_t n, char **floorp)
+{
+	size_t ml = sizeof(STATE_MAGIC) - 1, i, start;
+	int first = 1;
+
+	*floorp = NULL;
+	if (n < ml || memcmp(p, STATE_MAGIC, ml) != 0) {
+		if (memchr(p, '\0', n) != NULL)
+			return -1;
+		if (n > 0)
+			*floorp = xstrndup(p, n);
+		return 0;
+	}
+	if (n == ml || p[n - 1] != '\0')
+		return -1;
+	for (i = start = ml; i < n; i++) {
+		if (p[i] != '\0')
+			continue;
+		if (first) {
+			if (i > start)
+				*floorp = xstrdup(p + start);
+			first = 0;
+		} else
+			hmap_get(handed, p + start, i - start + 1, 1, 0, NULL);
+		start = i + 1;
+	}
+	return 0;
+}
+
+static int
+strpcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The layout of the keys in the state (or, with none, of the floor):
+ * the first that fits simple or partitioned decides.
+ */
+static int
+state_layout(const char *prefix, const char *floor, int *depth)
+{
+	size_t it = 0, len, plen = strlen(prefix);
+	const void *k;
+	int64_t *v;
+	int lay;
+
+	*depth = 0;
+	while (hmap_next(handed, &it, &k, &len, &v))
+		if (strncmp(k, prefix, plen) == 0 &&
+		    ((lay = layout((const char *)k + plen, depth)) == L_SIMPLE ||
+		    lay == L_PART))
+			return lay;
+	if (floor == NULL)
+		return L_NONE;
+	if (strncmp(floor, prefix, plen) != 0)
+		return L_FLAT;
+	return layout(floor + plen, depth);
+}
+
+/* The greatest tail of the layout among the keys and the floor, or NULL. */
+static const char *
+newest_tail(const char *prefix, const char *floor, int lay, int depth)
+{
+	size_t it = 0, len, plen = strlen(prefix);
+	const char *t, *best = NULL, *pat = lay == L_SIMPLE ? SIMPLE_PAT :
+	    DAY_PAT;
+	const void *k;
+	int64_t *v;
+
+	while (hmap_next(handed, &it, &k, &len, &v))
+		if ((t = tail(k, plen, lay, depth)) != NULL && fits(t, pat) &&
+		    (best == NULL || strcmp(t, best) > 0))
+			best = t;
+	if (floor != NULL && (t = tail(floor, plen, lay, depth)) != NULL &&
+	    fits(t, pat) && (best == NULL || strcmp(t, best) > 0))
+		best = t;
+	return best;
+}
+
+/*
+ * The state after this run: with a window, the keys handed out whose
+ * tail is inside the window (the newest key always is) and the floor
+ * while it is still inside it; without one (flat keys), the greatest key
+ * handed out as the floor, as a plain cursor, and the keys handed out
+ * past it (after a refused key).  A new string of *lenp bytes.
+ */
+static char *
+state_next(const char *prefix, const char *floor, size_t *lenp)
+{
+	size_t it = 0, len, nk = 0, i, plen = strlen(prefix);
+	const char *t, *nt, *fl = NULL;
+	char wlo[32], **keys = NULL;
+	const void *k;
+	int64_t *v;
+	struct s3_buf b = { 0 };
+	int lay, depth;
+
+	lay = state_layout(prefix, floor, &depth);
+	if ((lay == L_SIMPLE || lay == L_PART) &&
+	    (nt = newest_tail(prefix, floor, lay, depth)) != NULL) {
+		window_start(nt, lay, wlo, sizeof(wlo));
+		keys = xreallocarray(NULL, hmap_count(handed) + 1,
+		    sizeof(*keys));
+		while (hmap_next(handed, &it, &k, &len, &v))
+			if ((t = tail(k, plen, lay, depth)) != NULL &&
+			    strcmp(t, wlo) > 0)
+				keys[nk++] = (char *)k;
+		if (floor != NULL && (t = tail(floor, plen, lay, depth)) !=
+		    NULL && strcmp(t, wlo) > 0)
+			fl = floor;
+	} else {
+		fl = floor;
+		if (lastkey != NULL && (fl == NULL || strcmp(lastkey, fl) > 0))
+			fl = lastkey;
+		keys = xreallocarray(NULL, hmap_count(handed) + 1,
+		    sizeof(*keys));
+		while (hmap_next(handed, &it, &k, &len, &v))
+			if (fl == NULL || strcmp(k, fl) > 0)
+				keys[nk++] = (char *)k;
+	}
+	qsort(keys, nk, sizeof(*keys), strpcmp);
+	s3_buf_add(&b, STATE_MAGIC, sizeof(STATE_MAGIC) - 1);
+	s3_buf_add(&b, fl ? fl : "", fl ? strlen(fl) + 1 : 1);
+	for (i = 0; i < nk; i++)
+		s3_buf_add(&b, keys[i], strlen(keys[i]) + 1);
+	free(keys);
+	*lenp = b.len;
+	return b.p;
+}
+
+/*
+ * --since last: list again the window before the newest key handed out,
+ * print what was not handed out yet, and save the new state as pending.
+ * Simple keys: one listing from the window's start.  Partitioned keys:
+ * each partition from the window's first day.  Flat keys (neither
+ * layout): after the floor, as a plain cursor.  No state: everything.
+ */
+static int
+since_last(const char *url, const char *bucket, const char *prefix,
+    char *err, size_t errlen)
+{
+	char *cur = NULL, *cpath = NULL, *ppath = NULL, *floor = NULL;
+	char *after, *next, **pv = NULL, wlo[32];
+	const char *nt, *ft, *from;
+	size_t clen, plen = strlen(prefix), npv = 0, j;
+	int rc = 1, lay, depth;
+
+	if (cursor_paths(bucket, prefix, &cpath, &ppath) == -1) {
+		warn("%s: state directory", url);
+		return 1;
+	}
+	if ((cur = state_read(cpath, &clen)) == NULL && errno != ENOENT) {
+		warn("%s: %s", url, cpath);
+		goto out;
+	}
+	handed = hmap_new();
+	if (cur != NULL && state_parse(cur, clen, &floor) == -1) {
+		warnx("%s: %s: not a state file of s3ls", url, cpath);
+		goto out;
+	}
+	lay = state_layout(prefix, floor, &depth);
+	ft = floor ? tail(floor, plen, lay, depth) : NULL;
+	from = ft ? ft : "";
+	memset(&win, 0, sizeof(win));
+	if ((lay == L_SIMPLE || lay == L_PART) &&
+	    (nt = newest_tail(prefix, floor, lay, depth)) != NULL) {
+		window_start(nt, lay, wlo, sizeof(wlo));
+		if (strcmp(wlo, from) > 0)
+			from = wlo;
+		win.newest = xstrdup(nt);
+		memcpy(win.wlo, wlo, sizeof(wlo));
+	} else if (lay == L_PART || lay == L_SIMPLE)
+		lay = L_FLAT;
+	win.lay = lay;
+	win.depth = depth;
+	win.plen = plen;
+	win.kept = hmap_count(handed);
+	if (vflag)
+		fprintf(stderr, "s3ls: %s: %s, %zu keys handed out in the "
+		    "window, listing after %s%s\n", url,
+		    lay == L_SIMPLE ? "simple layout" : lay == L_PART ?
+		    "partitioned layout" : lay == L_FLAT ? "flat keys" :
+		    "no state", hmap_count(handed),
+		    lay == L_PART ? "each partition's " : "",
+		    lay == L_FLAT ? (floor ? floor : "") : lay == L_NONE ? "nothing" : from);
+	if (lay == L_PART) {
+		if (partitions(bucket, prefix, depth, &pv, &npv, err,
+		    errlen) == -1)
+			goto fail;
+		for (j = 0; j < npv; j++) {
+			after = s3_fmt("%s%s", pv[j], from);
+			rc = list(bucket, pv[j], after, NULL, 1, 0, NULL, NULL,
+			    NULL, err, errlen);
+			free(after);
+			if (rc == -1)
+				goto fail;
+		}
+	} else {
+		after = lay == L_FLAT ? (floor ? xstrdup(floor) : NULL) :
+		    lay == L_SIMPLE ?
+		    s3_fmt("%s%s", prefix, from) : NULL;
+		rc = list(bucket, prefix, after, NULL, 1, 0, NULL, NULL, NULL,
+		    err, errlen);
+		free(after);
+		if (rc == -1)
+			goto fail;
+	}
+	/*
+	 * The pending state is written only once everything listed has
+	 * left the process; s3ls --commit promotes it when the whole
+	 * pipeline has succeeded.
+	 */
+	out_flush();
+	next = state_next(prefix, floor, &clen);
+	rc = 0;
+	if (state_write(ppath, next, clen) == -1) {
+		warn("%s: %s", url, ppath);
+		rc = 1;
+	}
+	free(next);
+	goto out;
+fail:
+	warnx("%s: %s", url, err);
+	rc = 1;
+out:
+	free_strv(pv, npv);
+	if (handed != NULL)
+		hmap_free(handed);
+	handed = NULL;
+	free(win.newest);
+	win.newest = NULL;
+	free(floor);
+	free(cur);
+	free(cpath);
+	free(ppath);
+	return rc;
+}
+
 static int
 do_list(const char *url, const char *bucket, const char *prefix,
     const char *since)
 {
-	char err[S3_ERRLEN], f[6][5], *cur = NULL, *cpath = NULL, *ppath = NULL;
-	size_t clen;
+	char err[S3_ERRLEN], f[6][5];
 	int nf, rc;
 
 	free(lastkey);
 	lastkey = NULL;
-	nlisted = 0;
-	if (since != NULL && strcmp(since, "last") == 0) {
-		if (cursor_paths(bucket, prefix, &cpath, &ppath) == -1) {
-			warn("%s: state directory", url);
-			return 1;
-		}
-		if ((cur = state_read(cpath, &clen)) == NULL &&
-		    errno != ENOENT) {
-			warn("%s: %s", url, cpath);
-			free(cpath);
-			free(ppath);
-			return 1;
-		}
-		if (cur != NULL && strlen(cur) != clen) {
-			warnx("%s: %s: a NUL in the cursor", url, cpath);
+	nlisted = nrefused = 0;
+	if (since != NULL && strcmp(since, "last") == 0)
+		rc = since_last(url, bucket, prefix, err, sizeof(err));
+	else {
+		if (since != NULL && (nf = parse_date(since, f)) > 0)
+			rc = since_date(bucket, prefix, f, nf, err,
+			    sizeof(err));
+		else
+			rc = list(bucket, prefix, since, NULL, 1, 0, NULL,
+			    NULL, NULL, err, sizeof(err));
+		if (rc == -1) {
+			warnx("%s: %s", url, err);
 			rc = 1;
-			goto out;
 		}
-		if (vflag)
-			fprintf(stderr, "s3ls: %s: cursor %s\n", url,
-			    cur ? cur : "(none)");
-		rc = list(bucket, prefix, cur, NULL, 1, 0, NULL, NULL, NULL,
-		    err, sizeof(err));
-	} else if (since != NULL && (nf = parse_date(since, f)) > 0)
-		rc = since_date(bucket, prefix, f, nf, err, sizeof(err));
-	else
-		rc = list(bucket, prefix, since, NULL, 1, 0, NULL, NULL, NULL,
-		    err, sizeof(err));
-	if (rc == -1) {
-		warnx("%s: %s", url, err);
+	}
+	if (nrefused > 0) {
+		warnx("%s: %llu keys with control characters not printed",
+		    url, nrefused);
 		rc = 1;
-		goto out;
 	}
-	if (ppath != NULL) {
-		/*
-		 * The pending cursor is written only once everything listed
-		 * has left the process; s3ls --commit promotes it when the
-		 * whole pipeline has succeeded.
-		 */
-		out_flush();
-		if (lastkey != NULL) {
-			if (state_write(ppath, lastkey, strlen(lastkey)) == -1) {
-				warn("%s: %s", url, ppath);
-				rc = 1;
-			}
-		} else if (unlink(ppath) == -1 && errno != ENOENT) {
-			warn("%s: %s", url, ppath);
-			rc = 1;
-		}
-	}
-out:
-	free(cur);
-	free(cpath);
-	free(ppath);
 	return rc;
 }
 
@@ -418,10 +886,13 @@ main(int argc, char *argv[])
 	static const struct option lopts[] = {
 		{ "commit", no_argument, NULL, 'C' },
 		{ "since", required_argument, NULL, 'S' },
+		{ "window", required_argument, NULL, 'W' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char err[S3_ERRLEN], *bucket, *prefix;
-	const char *since = NULL;
+	const char *since = NULL, *wopt = NULL;
+	char *end;
+	long long n;
 	int ch, Aflag = 0, commit = 0, rc = 0, i;
 
 	out_init();
@@ -440,6 +911,9 @@ main(int argc, char *argv[])
 		case 'S':
 			since = optarg;
 			break;
+		case 'W':
+			wopt = optarg;
+			break;
 		case 'l':
 			lflag = 1;
 			break;
@@ -455,6 +929,24 @@ main(int argc, char *argv[])
 		usage();
 	if (since != NULL && *since == '\0')
 		errx(2, "--since: empty argument");
+	if (wopt != NULL) {
+		/* DAYS, or Nh / Nd; 1 hour to 10 years. */
+		errno = 0;
+		n = strtoll(wopt, &end, 10);
+		if (n > 3650 * 24)
+			n = -1;
+		else if (*end == 'h' || *end == 'd')
+			n *= *end++ == 'h' ? 3600 : 86400;
+		else
+			n *= 86400;
+		if (!isdigit((unsigned char)*wopt) || *end != '\0' ||
+		    errno != 0 || n < 3600 || n > 3650LL * 86400)
+			errx(2, "--window %s: not a duration from 1h to 3650d",
+			    wopt);
+		if (since == NULL || strcmp(since, "last") != 0)
+			errx(2, "--window: only with --since last");
+		window = n;
+	}
 	if ((maxkeys = getenv("S3LOGS_MAX_KEYS")) != NULL && *maxkeys == '\0')
 		maxkeys = NULL;
 
