@@ -92,6 +92,16 @@ static int	 use_stdin, in_eof;
 static struct s3_buf inbuf;
 static size_t	 inoff;
 
+/* --help: the synopsis and one line per option, on stdout. */
+static const char help[] =
+	"usage: s3cat [-0Av] [-j jobs] [url ...]\n"
+	"  -0                  input URLs are NUL-terminated\n"
+	"  -A                  anonymous: unsigned requests\n"
+	"  -j jobs             transfers at a time, 1 to 256 (default 8)\n"
+	"  -v                  trace the endpoint, credential source and requests\n"
+	"  --help              print this and exit\n"
+	"  --version           print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -632,6 +642,14 @@ main(int argc, char *argv[])
 	int ch, Aflag = 0;
 	size_t i;
 
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("s3cat %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	out_init();
 	while ((ch = getopt(argc, argv, "0Aj:v")) != -1)
 		switch (ch) {

@@ -27,6 +27,18 @@ static const char *maxkeys;	/* S3LOGS_MAX_KEYS, for paging tests */
 static char	*lastkey;
 static unsigned long long nlisted;
 
+/* --help: the synopsis and one line per option, on stdout. */
+static const char help[] =
+	"usage: s3ls [-0Alv] [--commit] [--since when] url ...\n"
+	"  -0                  end each record with a NUL byte\n"
+	"  -A                  anonymous: unsigned requests\n"
+	"  -l                  long format: size, last-modified time, ETag\n"
+	"  -v                  trace the endpoint, credential source and requests\n"
+	"  --since when        list only part of the prefix\n"
+	"  --commit            promote the pending cursor\n"
+	"  --help              print this and exit\n"
+	"  --version           print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -424,6 +436,14 @@ main(int argc, char *argv[])
 	const char *since = NULL;
 	int ch, Aflag = 0, commit = 0, rc = 0, i;
 
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("s3ls %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	out_init();
 	while ((ch = getopt_long(argc, argv, "0Alv", lopts, NULL)) != -1)
 		switch (ch) {

@@ -29,6 +29,18 @@ static int	 vflag, nflag;
 static const char *cache_control, *ctype_opt;
 static long long partsize = 16LL * 1024 * 1024;
 
+/* --help: the synopsis and one line per option, on stdout. */
+static const char help[] =
+	"usage: s3put [-Anrv] [-c cache-control] [-t content-type] file ... url\n"
+	"  -A                  anonymous: unsigned requests\n"
+	"  -c cache-control    Cache-Control header for every object\n"
+	"  -n                  dry run: report what would be uploaded\n"
+	"  -r                  synchronise each directory file to the prefix url\n"
+	"  -t content-type     Content-Type for every object\n"
+	"  -v                  trace each request and upload\n"
+	"  --help              print this and exit\n"
+	"  --version           print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -684,6 +696,14 @@ main(int argc, char *argv[])
 	long long n;
 	int ch, Aflag = 0, rflag = 0, rc = 0, i, dirurl;
 
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("s3put %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	out_init();
 	while ((ch = getopt(argc, argv, "Ac:nrt:v")) != -1)
 		switch (ch) {
