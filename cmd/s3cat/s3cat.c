@@ -70,12 +70,15 @@ struct job {
 	struct s3_buf	 mem;		/* buffered while not at the head */
 	FILE		*spill;
 	int		 attempts;	/* failed attempts without progress */
+	int		 redirects;	/* to the bucket's region */
+	char		 bregion[32];	/* x-amz-bucket-region */
 	long long	 progress_mark;
 	double		 retry_at;
 	char		 err[1024];
 };
 
 static struct s3_config cfg;
+static struct s3_client rcl;	/* a HEAD for a bucket's region */
 static CURLM	*multi;
 static int	 vflag, njobs = 8, rc;
 static char	 sep = '\n';
@@ -213,6 +216,7 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 		j->crstart = -1;
 		j->crtotal = -1;
 		j->clen = -1;
+		j->bregion[0] = '\0';
 		j->rtag[0] = '\0';
 		return n;
 	}
@@ -252,6 +256,8 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 		j->clen = strtoll(v, NULL, 10);
 	else if (strncasecmp(p, "etag:", 5) == 0)
 		snprintf(j->rtag, sizeof(j->rtag), "%.*s", (int)vl, v);
+	else if (strncasecmp(p, "x-amz-bucket-region:", 20) == 0)
+		snprintf(j->bregion, sizeof(j->bregion), "%.*s", (int)vl, v);
 	else if (strncasecmp(p, "content-range:", 14) == 0 && vl > 6 &&
 	    strncmp(v, "bytes ", 6) == 0) {
 		j->crstart = strtoll(v + 6, &e, 10);
@@ -260,6 +266,8 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	}
 	return n;
 }
+
+static void fail(struct job *, const char *);
 
 static void
 start(struct job *j)
@@ -281,7 +289,14 @@ start(struct job *j)
 		}
 	}
 	free(j->requrl);
+	j->requrl = NULL;
 	curl_slist_free_all(j->hdr);
+	j->hdr = NULL;
+	/* Temporary credentials are renewed before they expire. */
+	if (s3_config_refresh(&cfg, j->err, sizeof(j->err)) == -1) {
+		fail(j, j->err);
+		return;
+	}
 	s3_prepare(&cfg, &r, &j->requrl, &j->hdr);
 	if (npool == 0)
 		errx(1, "internal error: no free handle");
@@ -395,6 +410,16 @@ done(struct job *j, CURLcode cc)
 	if (j->status < 200 || j->status > 299) {
 		s3_http_error(j->status, j->errbody.p, j->errbody.len, why,
 		    sizeof(why), &code);
+		/* The bucket is in another region: again, there, now. */
+		if (j->redirects < 2 && s3_region_redirect(&rcl, j->bucket,
+		    j->status, code, j->bregion, j->errbody.p,
+		    j->errbody.len)) {
+			free(code);
+			j->redirects++;
+			j->retry_at = now();
+			j->state = J_WAITING;
+			return;
+		}
 		retry_or_fail(j, why, s3_retryable(CURLE_OK, j->status, code));
 		free(code);
 		return;
@@ -637,6 +662,7 @@ run(void)
 int
 main(int argc, char *argv[])
 {
+	int cfgrc;
 	char err[S3_ERRLEN];
 	long long n;
 	int ch, Aflag = 0;
@@ -677,14 +703,16 @@ main(int argc, char *argv[])
 	use_stdin = argc == 0 || (argc == 1 && strcmp(argv[0], "-") == 0);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (s3_config_load(&cfg, Aflag, err, sizeof(err)) == -1)
-		errx(2, "%s", err);
+	/* -2: a credential source failed (exit 1); -1: configuration. */
+	if ((cfgrc = s3_config_load(&cfg, Aflag, err, sizeof(err))) != 0)
+		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag) {
 		cfg.trace = trace;
 		fprintf(stderr, "s3cat: endpoint %s://%s, region %s, "
 		    "credentials from %s\n", cfg.scheme, cfg.host, cfg.region,
 		    cfg.cred_source);
 	}
+	s3_client_init(&rcl, &cfg);
 	if ((multi = curl_multi_init()) == NULL)
 		errx(1, "curl_multi_init failed");
 	/* Connections live in the multi handle's cache, shared by all. */
@@ -706,6 +734,7 @@ main(int argc, char *argv[])
 		s3_buf_free(&spare[--nspare]);
 	free(inbuf.p);
 	curl_multi_cleanup(multi);
+	s3_client_free(&rcl);
 	s3_config_free(&cfg);
 	curl_global_cleanup();
 	out_close();

@@ -427,6 +427,7 @@ out:
 int
 main(int argc, char *argv[])
 {
+	int cfgrc;
 	static const struct option lopts[] = {
 		{ "commit", no_argument, NULL, 'C' },
 		{ "since", required_argument, NULL, 'S' },
@@ -480,8 +481,9 @@ main(int argc, char *argv[])
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* --commit needs only the endpoint, which names the cursor. */
-	if (s3_config_load(&cfg, Aflag || commit, err, sizeof(err)) == -1)
-		errx(2, "%s", err);
+	/* -2: a credential source failed (exit 1); -1: configuration. */
+	if ((cfgrc = s3_config_load(&cfg, Aflag || commit, err, sizeof(err))) != 0)
+		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag) {
 		cfg.trace = trace;
 		fprintf(stderr, "s3ls: endpoint %s://%s, region %s, "

@@ -691,6 +691,7 @@ out:
 int
 main(int argc, char *argv[])
 {
+	int cfgrc;
 	char err[S3_ERRLEN], *bucket, *key, *k;
 	const char *url, *base, *v;
 	long long n;
@@ -746,8 +747,9 @@ main(int argc, char *argv[])
 	}
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (s3_config_load(&cfg, Aflag, err, sizeof(err)) == -1)
-		errx(2, "%s", err);
+	/* -2: a credential source failed (exit 1); -1: configuration. */
+	if ((cfgrc = s3_config_load(&cfg, Aflag, err, sizeof(err))) != 0)
+		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag)
 		cfg.trace = trace;
 	s3_client_init(&cl, &cfg);
