@@ -633,6 +633,18 @@ s3_backoff_ms(int attempt)
 	return (long)(r % (unsigned long)(cap + 1));
 }
 
+void
+s3_curl_error(CURLcode cc, const char *cerr, char *err, size_t errlen)
+{
+	const char *m = cerr != NULL && *cerr ? cerr : curl_easy_strerror(cc);
+
+	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
+		snprintf(err, errlen, "%s (TLS: the server's certificate is "
+		    "not trusted; a private CA goes in AWS_CA_BUNDLE)", m);
+	else
+		snprintf(err, errlen, "%s", m);
+}
+
 static const char *
 reason(long status)
 {
@@ -817,8 +829,7 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 		curl_easy_getinfo(cl->h, CURLINFO_RESPONSE_CODE, &resp->status);
 		code = NULL;
 		if (cc != CURLE_OK) {
-			snprintf(err, errlen, "%s", *cerr ? cerr :
-			    curl_easy_strerror(cc));
+			s3_curl_error(cc, cerr, err, errlen);
 			trace(c, "%s %s: %s", r->method, url, err);
 		} else {
 			trace(c, "%s %s: %ld", r->method, url, resp->status);

@@ -148,6 +148,13 @@ long	 s3_backoff_ms(int attempt);
 void	 s3_http_error(long status, const char *body, size_t n, char *err,
 	    size_t errlen, char **codep);
 
+/*
+ * The message for a failed transfer: curl's error buffer cerr (or the
+ * code's text), with a hint when the server's certificate was refused.
+ */
+void	 s3_curl_error(CURLcode cc, const char *cerr, char *err,
+	    size_t errlen);
+
 /* A request body for s3_perform: memory, or a range of a file. */
 struct s3_body {
 	const char	*mem;	/* if not NULL, len bytes here */

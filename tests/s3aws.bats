@@ -320,3 +320,40 @@ s3ls: credentials from credential_process (profile fails): the command failed (e
 	[ "${#lines[@]}" -eq 12 ]
 	[ "$(grep -c '^ISSUE .* via=sts' "$FALOG")" -eq 1 ]
 }
+
+# ---- configuration the CLI reads
+
+@test "config: addressing_style in the profile's s3 block" {
+	printf '[default]\ns3 =\n    addressing_style = virtual\nregion = us-east-1\n' >"$T/config"
+	run -0 --separate-stderr env AWS_CONFIG_FILE="$T/config" \
+	    AWS_ENDPOINT_URL=http://localhost:$S3LOGS_S3PORT s3ls -v "s3://$MANY/o01"
+	[ "$output" = "s3://$MANY/o01" ]
+	[[ $stderr == *"GET http://$MANY.localhost:$S3LOGS_S3PORT/?"*": 200"* ]]
+	printf '[default]\ns3 =\n    addressing_style = path\n' >"$T/config"
+	run -0 --separate-stderr env AWS_CONFIG_FILE="$T/config" \
+	    AWS_ENDPOINT_URL=http://localhost:$S3LOGS_S3PORT s3ls -v "s3://$MANY/o01"
+	[[ $stderr == *"GET http://localhost:$S3LOGS_S3PORT/$MANY?"*": 200"* ]]
+	printf '[default]\ns3 =\n    addressing_style = sideways\n' >"$T/config"
+	run -2 --separate-stderr env AWS_CONFIG_FILE="$T/config" s3ls "s3://$MANY/"
+	[ "$stderr" = "s3ls: addressing_style sideways: not auto, path or virtual" ]
+}
+
+@test "config: AWS_MAX_ATTEMPTS and AWS_RETRY_MODE set the attempts" {
+	run -1 --separate-stderr env AWS_MAX_ATTEMPTS=3 AWS_ENDPOINT_URL=http://127.0.0.1:1 \
+	    s3ls "s3://$MANY/"
+	[[ $stderr == *"(after 3 attempts)" ]]
+	run -1 --separate-stderr env AWS_MAX_ATTEMPTS=1 AWS_ENDPOINT_URL=http://127.0.0.1:1 \
+	    s3cat "s3://$MANY/o01"
+	[[ $stderr != *"after"*"attempts"* ]]
+	run -1 --separate-stderr env AWS_RETRY_MODE=standard AWS_ENDPOINT_URL=http://127.0.0.1:1 \
+	    s3cat "s3://$MANY/o01"
+	[[ $stderr == *"(after 3 attempts)" ]]
+	printf '[default]\nmax_attempts = 2\nretry_mode = adaptive\n' >"$T/config"
+	run -1 --separate-stderr env AWS_CONFIG_FILE="$T/config" AWS_ENDPOINT_URL=http://127.0.0.1:1 \
+	    s3ls "s3://$MANY/"
+	[[ $stderr == *"(after 2 attempts)" ]]
+	run -2 --separate-stderr env AWS_RETRY_MODE=bogus s3ls "s3://$MANY/"
+	[ "$stderr" = "s3ls: retry mode bogus: not legacy, standard or adaptive" ]
+	run -2 --separate-stderr env AWS_MAX_ATTEMPTS=0 s3ls "s3://$MANY/"
+	[ "$stderr" = "s3ls: max attempts 0: not a number in 1..101" ]
+}

@@ -387,14 +387,18 @@ done(struct job *j, CURLcode cc)
 	char why[1024], *code = NULL, hex[33];
 	unsigned char d[16];
 	unsigned int dl = 16, i;
+	long nconn = 0;
 
+	/* -v says when a transfer did not reuse a kept-alive connection. */
+	curl_easy_getinfo(j->h, CURLINFO_NUM_CONNECTS, &nconn);
 	curl_multi_remove_handle(multi, j->h);
 	pool[npool++] = j->h;
 	j->h = NULL;
 	active--;
 	if (vflag)
-		fprintf(stderr, "s3cat: GET %s: %ld%s%s\n", j->requrl,
-		    j->status, cc ? " " : "", cc ? curl_easy_strerror(cc) : "");
+		fprintf(stderr, "s3cat: GET %s: %ld%s%s%s\n", j->requrl,
+		    j->status, cc ? " " : "", cc ? curl_easy_strerror(cc) : "",
+		    nconn > 0 ? " (new connection)" : "");
 	if (j->err[0] != '\0') {
 		/* Our own callbacks stopped the transfer. */
 		snprintf(why, sizeof(why), "%s", j->err);
@@ -402,8 +406,7 @@ done(struct job *j, CURLcode cc)
 		return;
 	}
 	if (cc != CURLE_OK) {
-		snprintf(why, sizeof(why), "%s", *j->cerr ? j->cerr :
-		    curl_easy_strerror(cc));
+		s3_curl_error(cc, j->cerr, why, sizeof(why));
 		retry_or_fail(j, why, s3_retryable(cc, 0, NULL));
 		return;
 	}
