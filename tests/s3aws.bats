@@ -357,3 +357,46 @@ s3ls: credentials from credential_process (profile fails): the command failed (e
 	run -2 --separate-stderr env AWS_MAX_ATTEMPTS=0 s3ls "s3://$MANY/"
 	[ "$stderr" = "s3ls: max attempts 0: not a number in 1..101" ]
 }
+
+@test "creds: a profile's role_arn with web_identity_token_file, or credential_source" {
+	printf 'good-web-token\n' >"$T/token"
+	printf 'good-ecs-token\n' >"$T/ecstoken"
+	cat >"$T/config" <<-EOF
+	[profile eks]
+	role_arn = $ROLE
+	web_identity_token_file = $T/token
+	[profile ecsrole]
+	role_arn = $ROLE
+	credential_source = EcsContainer
+	[profile badsource]
+	role_arn = $ROLE
+	credential_source = Floppy
+	EOF
+	: >"$FALOG"
+	lists_and_reads "web identity" AWS_PROFILE=eks
+	grep -q "^STS AssumeRoleWithWebIdentity ok" "$FALOG"
+	# the container's credentials sign AssumeRole
+	: >"$FALOG"
+	lists_and_reads "assume role $ROLE (profile ecsrole)" AWS_PROFILE=ecsrole \
+	    AWS_CONTAINER_CREDENTIALS_FULL_URI="$FA/container/credentials" \
+	    AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE="$T/ecstoken"
+	grep -q "^ECS ok" "$FALOG"
+	grep -q "^STS AssumeRole ok" "$FALOG"
+	run -1 --separate-stderr aws_env AWS_PROFILE=badsource s3ls "s3://$W301/"
+	[ "$stderr" = "s3ls: credentials from assume role $ROLE (profile badsource): credential_source Floppy: not Environment, Ec2InstanceMetadata or EcsContainer" ]
+}
+
+@test "creds and region: s3put uploads (multipart too) with web identity to a bucket in another region" {
+	printf 'good-web-token\n' >"$T/token"
+	head -c 20000000 /dev/urandom >"$T/big"
+	echo small >"$T/small"
+	: >"$FALOG"
+	run -0 --separate-stderr aws_env AWS_ROLE_ARN=$ROLE AWS_WEB_IDENTITY_TOKEN_FILE="$T/token" \
+	    s3put -v "$T/big" "$T/small" "s3://$W301/up/"
+	[ "$output" = "" ]
+	[[ $stderr == *"bucket $W301 is in region us-west-2"* ]]
+	no_secrets "$stderr"
+	aws s3 cp "s3://$W301/up/big" - | cmp "$T/big" -
+	[ "$(aws s3 cp "s3://$W301/up/small" -)" = small ]
+	! grep -q "key=static" "$FALOG"
+}
