@@ -204,7 +204,6 @@ retry_config(struct s3_config *c, const char *conf, const char *section,
 		}
 		c->retries = (int)n;
 	}
-	c->backoff_ms = backoff_base;
 	rc = 0;
 out:
 	free(mode);

@@ -53,7 +53,6 @@ struct s3_config {
 	char	*conf_file;
 	int	 anonymous;
 	int	 retries;	/* extra attempts after the first */
-	long	 backoff_ms;	/* base of the retry backoff */
 	long	 stall_secs;	/* a transfer below 1 B/s this long is dead */
 	void	(*trace)(const char *);	/* -v: one line, no newline */
 };
@@ -83,7 +82,7 @@ int	 s3_config_refresh(struct s3_config *c, char *err, size_t errlen);
 
 /*
  * The region to sign requests for bucket with: the one learnt from a
- * redirect earlier in this process, else c->region.
+ * redirect earlier in this process, else the pointer c->region itself.
  */
 const char *s3_bucket_region(const struct s3_config *c, const char *bucket);
 
