@@ -8,6 +8,8 @@ BINDIR = $(PREFIX)/bin
 MANPREFIX = $(PREFIX)/share/man
 SHAREDIR = $(PREFIX)/share/s3logs
 DESTDIR =
+# The toolkit's version, printed by every program's --version.
+VERSION = 1.0
 
 CC = cc
 PKG_CONFIG = pkg-config
@@ -20,7 +22,8 @@ WERROR =
 PKGS = libcurl libcrypto libpq libxxhash expat yajl
 DEPCFLAGS != $(PKG_CONFIG) --cflags $(PKGS)
 DEPLIBS != $(PKG_CONFIG) --libs $(PKGS)
-TKCPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DSHAREDIR=\"$(SHAREDIR)\" -Ilib
+TKCPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DSHAREDIR=\"$(SHAREDIR)\" \
+    -DS3LOGS_VERSION=\"$(VERSION)\" -Ilib
 TKCFLAGS = $(WARNFLAGS) $(WERROR) $(TKCPPFLAGS) $(DEPCFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 PROGS = s3ls s3cat s3put logparse pgload encodefetch report

@@ -21,19 +21,26 @@ trim(char *s)
 	return s;
 }
 
-char *
-awsconf_get(const char *path, const char *section, const char *key)
+/* parent NULL: a key of the section; else a key nested under parent. */
+static char *
+lookup(const char *path, const char *section, const char *parent,
+    const char *key)
 {
 	FILE *fp;
 	char *line = NULL, *s, *eq, *val = NULL;
 	size_t cap = 0;
-	int in = 0;
+	int in = 0, nested, inparent = 0;
 
 	if (path == NULL || (fp = fopen(path, "r")) == NULL)
 		return NULL;
 	while (val == NULL && getline(&line, &cap, fp) != -1) {
-		if (line[0] == ' ' || line[0] == '\t')
-			continue;	/* nested block: not ours */
+		nested = line[0] == ' ' || line[0] == '\t';
+		if (nested && (parent == NULL || !inparent))
+			continue;	/* a nested block: not ours */
+		if (!nested && parent != NULL && in && inparent &&
+		    *trim(line) != '\0' && *trim(line) != '#' &&
+		    *trim(line) != ';')
+			inparent = 0;	/* the block ended */
 		s = trim(line);
 		if (*s == '#' || *s == ';' || *s == '\0')
 			continue;
@@ -48,6 +55,11 @@ awsconf_get(const char *path, const char *section, const char *key)
 		if (!in || (eq = strchr(s, '=')) == NULL)
 			continue;
 		*eq = '\0';
+		if (parent != NULL && !nested) {
+			inparent = strcmp(trim(s), parent) == 0 &&
+			    *trim(eq + 1) == '\0';
+			continue;
+		}
 		if (strcmp(trim(s), key) == 0 && *trim(eq + 1) != '\0')
 			val = xstrdup(trim(eq + 1));
 	}
@@ -56,4 +68,17 @@ awsconf_get(const char *path, const char *section, const char *key)
 	if (val == NULL)
 		errno = ENOENT;
 	return val;
+}
+
+char *
+awsconf_get(const char *path, const char *section, const char *key)
+{
+	return lookup(path, section, NULL, key);
+}
+
+char *
+awsconf_get_nested(const char *path, const char *section, const char *parent,
+    const char *key)
+{
+	return lookup(path, section, parent, key);
 }

@@ -6,7 +6,7 @@
  * The AWS CLI's shared files (~/.aws/credentials, ~/.aws/config): INI
  * with "[section]" headers, "key = value" lines, '#' and ';' comments.
  * Indented lines continue a nested block ("s3 =\n  endpoint_url = ...")
- * and are ignored, as they belong to a sub-section.
+ * and belong to it, not to the section.
  */
 
 /*
@@ -15,5 +15,12 @@
  * the file cannot be read (errno from fopen).
  */
 char	*awsconf_get(const char *path, const char *section, const char *key);
+
+/*
+ * The value of key in the block nested under parent in [section]
+ * ("s3 =\n    addressing_style = path"), as awsconf_get.
+ */
+char	*awsconf_get_nested(const char *path, const char *section,
+	    const char *parent, const char *key);
 
 #endif

@@ -13,6 +13,7 @@
 #include <openssl/rand.h>
 
 #include "awsconf.h"
+#include "creds.h"
 #include "s3.h"
 #include "s3xml.h"
 #include "sigv4.h"
@@ -60,6 +61,24 @@ envdup(const char *name)
 	const char *v = getenv(name);
 
 	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
+}
+
+static void
+trace(const struct s3_config *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void
+trace(const struct s3_config *c, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+
+	if (c->trace == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	c->trace(buf);
 }
 
 static char *
@@ -137,45 +156,46 @@ parse_endpoint(struct s3_config *c, const char *url, char *err, size_t errlen)
 	return 0;
 }
 
-/* Defined below: instance-profile credentials (IMDSv2). */
-static int imds_credentials(struct s3_config *, char *, size_t);
+/*
+ * The retry settings the AWS CLI reads: AWS_MAX_ATTEMPTS (max_attempts in
+ * the profile) counts the first attempt; AWS_RETRY_MODE (retry_mode)
+ * standard and adaptive mean 3 attempts and a 500 ms backoff base, legacy
+ * our 6 attempts and 100 ms.  S3LOGS_RETRIES, when set, wins.
+ */
+static long backoff_base = 100;
 
-int
-s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
+static int
+retry_config(struct s3_config *c, const char *conf, const char *section,
+    char *err, size_t errlen)
 {
-	char *profile, *section, *cred, *conf, *ep, *v;
+	char *mode, *max, *v;
 	long long n;
 	int rc = -1;
 
-	memset(c, 0, sizeof(*c));
-	c->anonymous = anonymous;
-	if ((profile = envdup("AWS_PROFILE")) == NULL &&
-	    (profile = envdup("AWS_DEFAULT_PROFILE")) == NULL)
-		profile = xstrdup("default");
-	if (strcmp(profile, "default") == 0)
-		section = xstrdup("default");
-	else
-		section = s3_fmt("profile %s", profile);
-	cred = homefile("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials");
-	conf = homefile("AWS_CONFIG_FILE", ".aws/config");
-
-	if ((c->region = envdup("AWS_REGION")) == NULL &&
-	    (c->region = envdup("AWS_DEFAULT_REGION")) == NULL &&
-	    (c->region = awsconf_get(conf, section, "region")) == NULL)
-		c->region = xstrdup("us-east-1");
-
-	if ((ep = envdup("AWS_ENDPOINT_URL_S3")) == NULL &&
-	    (ep = envdup("AWS_ENDPOINT_URL")) == NULL &&
-	    (ep = awsconf_get(conf, section, "endpoint_url")) == NULL) {
-		ep = s3_fmt("https://s3.%s.amazonaws.com", c->region);
-	}
-	if (parse_endpoint(c, ep, err, errlen) == -1)
-		goto out;
-
-	if ((c->ca_bundle = envdup("AWS_CA_BUNDLE")) == NULL)
-		c->ca_bundle = awsconf_get(conf, section, "ca_bundle");
-
 	c->retries = 5;
+	if ((mode = envdup("AWS_RETRY_MODE")) == NULL)
+		mode = awsconf_get(conf, section, "retry_mode");
+	if ((max = envdup("AWS_MAX_ATTEMPTS")) == NULL)
+		max = awsconf_get(conf, section, "max_attempts");
+	if (mode != NULL) {
+		if (strcmp(mode, "standard") == 0 ||
+		    strcmp(mode, "adaptive") == 0) {
+			c->retries = 2;
+			backoff_base = 500;
+		} else if (strcmp(mode, "legacy") != 0) {
+			snprintf(err, errlen, "retry mode %s: not legacy, "
+			    "standard or adaptive", mode);
+			goto out;
+		}
+	}
+	if (max != NULL) {
+		if (parse_num(max, 1, 101, &n) == -1) {
+			snprintf(err, errlen, "max attempts %s: not a number "
+			    "in 1..101", max);
+			goto out;
+		}
+		c->retries = (int)n - 1;
+	}
 	if ((v = getenv("S3LOGS_RETRIES")) != NULL && *v != '\0') {
 		if (parse_num(v, 0, 100, &n) == -1) {
 			snprintf(err, errlen, "S3LOGS_RETRIES=%s: not a number "
@@ -184,6 +204,112 @@ s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
 		}
 		c->retries = (int)n;
 	}
+	rc = 0;
+out:
+	free(mode);
+	free(max);
+	return rc;
+}
+
+/* The nested "s3 =" block's addressing_style. */
+static int
+addressing(struct s3_config *c, const char *conf, const char *section,
+    char *err, size_t errlen)
+{
+	char *v;
+
+	c->addressing = S3_ADDR_AUTO;
+	if ((v = awsconf_get_nested(conf, section, "s3",
+	    "addressing_style")) == NULL)
+		return 0;
+	if (strcmp(v, "path") == 0)
+		c->addressing = S3_ADDR_PATH;
+	else if (strcmp(v, "virtual") == 0)
+		c->addressing = S3_ADDR_VIRTUAL;
+	else if (strcmp(v, "auto") != 0) {
+		snprintf(err, errlen, "addressing_style %s: not auto, path or "
+		    "virtual", v);
+		free(v);
+		return -1;
+	}
+	free(v);
+	return 0;
+}
+
+static void
+ctx_init(const struct s3_config *c, struct creds_ctx *x)
+{
+	memset(x, 0, sizeof(*x));
+	x->profile = c->profile;
+	x->cred_file = c->cred_file;
+	x->conf_file = c->conf_file;
+	x->region = c->region;
+	x->ca_bundle = c->ca_bundle;
+	x->trace = c->trace;
+}
+
+static void
+creds_take(struct s3_config *c, struct creds *cr)
+{
+	if (c->secret_key != NULL)
+		explicit_bzero(c->secret_key, strlen(c->secret_key));
+	if (c->session_token != NULL)
+		explicit_bzero(c->session_token, strlen(c->session_token));
+	free(c->access_key);
+	free(c->secret_key);
+	free(c->session_token);
+	free(c->cred_source);
+	c->access_key = cr->access_key;
+	c->secret_key = cr->secret_key;
+	c->session_token = cr->session_token;
+	c->cred_source = cr->source;
+	c->expiration = cr->expiration;
+	memset(cr, 0, sizeof(*cr));
+}
+
+int
+s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
+{
+	struct creds_ctx x;
+	struct creds cr;
+	char *section, *ep, *v;
+	long long n;
+	int rc = -1;
+
+	memset(c, 0, sizeof(*c));
+	c->anonymous = anonymous;
+	if ((c->profile = envdup("AWS_PROFILE")) == NULL &&
+	    (c->profile = envdup("AWS_DEFAULT_PROFILE")) == NULL)
+		c->profile = xstrdup("default");
+	if (strcmp(c->profile, "default") == 0)
+		section = xstrdup("default");
+	else
+		section = s3_fmt("profile %s", c->profile);
+	c->cred_file = homefile("AWS_SHARED_CREDENTIALS_FILE",
+	    ".aws/credentials");
+	c->conf_file = homefile("AWS_CONFIG_FILE", ".aws/config");
+
+	if ((c->region = envdup("AWS_REGION")) == NULL &&
+	    (c->region = envdup("AWS_DEFAULT_REGION")) == NULL &&
+	    (c->region = awsconf_get(c->conf_file, section, "region")) == NULL)
+		c->region = xstrdup("us-east-1");
+
+	if ((ep = envdup("AWS_ENDPOINT_URL_S3")) == NULL &&
+	    (ep = envdup("AWS_ENDPOINT_URL")) == NULL &&
+	    (ep = awsconf_get_nested(c->conf_file, section, "s3",
+	    "endpoint_url")) == NULL &&
+	    (ep = awsconf_get(c->conf_file, section, "endpoint_url")) == NULL) {
+		ep = s3_fmt("https://s3.%s.amazonaws.com", c->region);
+		c->aws_endpoint = 1;
+	}
+	if (parse_endpoint(c, ep, err, errlen) == -1)
+		goto out;
+
+	if ((c->ca_bundle = envdup("AWS_CA_BUNDLE")) == NULL)
+		c->ca_bundle = awsconf_get(c->conf_file, section, "ca_bundle");
+	if (retry_config(c, c->conf_file, section, err, errlen) == -1 ||
+	    addressing(c, c->conf_file, section, err, errlen) == -1)
+		goto out;
 	c->stall_secs = 30;
 	if ((v = getenv("S3LOGS_STALL_TIMEOUT")) != NULL && *v != '\0') {
 		if (parse_num(v, 1, 86400, &n) == -1) {
@@ -199,57 +325,87 @@ s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
 		rc = 0;
 		goto out;
 	}
-	/* Credentials: environment, credentials file, config file, IMDS. */
-	if ((c->access_key = envdup("AWS_ACCESS_KEY_ID")) != NULL &&
-	    (c->secret_key = envdup("AWS_SECRET_ACCESS_KEY")) != NULL) {
-		c->session_token = envdup("AWS_SESSION_TOKEN");
-		c->cred_source = xstrdup("environment");
-		rc = 0;
-		goto out;
-	}
-	free(c->access_key);
-	c->access_key = NULL;
-	if ((c->access_key = awsconf_get(cred, profile,
-	    "aws_access_key_id")) != NULL &&
-	    (c->secret_key = awsconf_get(cred, profile,
-	    "aws_secret_access_key")) != NULL) {
-		c->session_token = awsconf_get(cred, profile,
-		    "aws_session_token");
-		c->cred_source = xstrdup("credentials file");
-		rc = 0;
-		goto out;
-	}
-	free(c->access_key);
-	c->access_key = NULL;
-	if ((c->access_key = awsconf_get(conf, section,
-	    "aws_access_key_id")) != NULL &&
-	    (c->secret_key = awsconf_get(conf, section,
-	    "aws_secret_access_key")) != NULL) {
-		c->session_token = awsconf_get(conf, section,
-		    "aws_session_token");
-		c->cred_source = xstrdup("config file");
-		rc = 0;
-		goto out;
-	}
-	free(c->access_key);
-	c->access_key = NULL;
-	if ((v = getenv("AWS_EC2_METADATA_DISABLED")) == NULL ||
-	    strcasecmp(v, "true") != 0) {
-		rc = imds_credentials(c, err, errlen);
-		if (rc == 0)
-			c->cred_source = xstrdup("instance metadata");
-		goto out;
-	}
-	snprintf(err, errlen, "no credentials: set AWS_ACCESS_KEY_ID and "
-	    "AWS_SECRET_ACCESS_KEY, or a profile, or use -A for anonymous "
-	    "access");
+	ctx_init(c, &x);
+	if ((rc = creds_load(&x, &cr, err, errlen)) == 0)
+		creds_take(c, &cr);
 out:
 	free(ep);
-	free(profile);
 	free(section);
-	free(cred);
-	free(conf);
 	return rc;
+}
+
+int
+s3_config_refresh(struct s3_config *c, char *err, size_t errlen)
+{
+	struct creds_ctx x;
+	struct creds cr;
+	time_t now = time(NULL);
+
+	if (c->anonymous || c->expiration == 0 || now + 600 < c->expiration)
+		return 0;
+	ctx_init(c, &x);
+	if (creds_load(&x, &cr, err, errlen) == 0) {
+		creds_take(c, &cr);
+		trace(c, "credentials from %s renewed", c->cred_source);
+		return 0;
+	}
+	if (now < c->expiration) {
+		trace(c, "renewing credentials: %s; the old ones still hold",
+		    err);
+		return 0;
+	}
+	return -1;
+}
+
+/*
+ * Buckets found in another region than the configured one, for the
+ * process.  A few buckets at most in practice; when full, the oldest
+ * entry goes.
+ */
+#define NREGION	32
+static struct {
+	char	*bucket;
+	char	 region[32];
+} regions[NREGION];
+static size_t nextregion;
+
+const char *
+s3_bucket_region(const struct s3_config *c, const char *bucket)
+{
+	size_t i;
+
+	for (i = 0; i < NREGION && regions[i].bucket != NULL; i++)
+		if (strcmp(regions[i].bucket, bucket) == 0)
+			return regions[i].region;
+	return c->region;
+}
+
+static void
+region_set(const char *bucket, const char *region)
+{
+	size_t i;
+
+	for (i = 0; i < NREGION && regions[i].bucket != NULL; i++)
+		if (strcmp(regions[i].bucket, bucket) == 0)
+			break;
+	if (i == NREGION || regions[i].bucket == NULL) {
+		i = nextregion;
+		nextregion = (nextregion + 1) % NREGION;
+		free(regions[i].bucket);
+		regions[i].bucket = xstrdup(bucket);
+	}
+	snprintf(regions[i].region, sizeof(regions[i].region), "%s", region);
+}
+
+/* A region name as AWS spells them: lower case, digits and '-'. */
+static int
+region_ok(const char *r)
+{
+	size_t n = strlen(r);
+
+	if (n == 0 || n >= sizeof(regions[0].region))
+		return 0;
+	return strspn(r, "abcdefghijklmnopqrstuvwxyz0123456789-") == n;
 }
 
 void
@@ -257,6 +413,8 @@ s3_config_free(struct s3_config *c)
 {
 	if (c->secret_key != NULL)
 		explicit_bzero(c->secret_key, strlen(c->secret_key));
+	if (c->session_token != NULL)
+		explicit_bzero(c->session_token, strlen(c->session_token));
 	free(c->access_key);
 	free(c->secret_key);
 	free(c->session_token);
@@ -265,6 +423,9 @@ s3_config_free(struct s3_config *c)
 	free(c->host);
 	free(c->ca_bundle);
 	free(c->cred_source);
+	free(c->profile);
+	free(c->cred_file);
+	free(c->conf_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -331,23 +492,32 @@ s3_prepare(const struct s3_config *c, const struct s3_request *r,
 	struct sigv4_header h[S3_MAXHDR + 4];
 	struct sigv4_req sr;
 	struct curl_slist *l = NULL;
-	char *path, *epath, *q, *host, *url, *auth, amzdate[17];
-	const char *key = r->key ? r->key : "";
+	char *path, *epath, *q, *host, *base, *url, *auth, amzdate[17];
+	const char *key = r->key ? r->key : "", *region;
 	int pathstyle;
 	size_t i, nh = 0;
 
+	region = s3_bucket_region(c, r->bucket);
+	/* AWS's own endpoint follows the bucket's region; others keep it. */
+	if (c->aws_endpoint)
+		base = s3_fmt("s3.%s.amazonaws.com", region);
+	else
+		base = xstrdup(c->host);
 	/* Virtual-hosted needs the bucket to be a DNS label. */
-	pathstyle = c->ip_or_local || strchr(r->bucket, '.') != NULL ||
-	    getenv("S3LOGS_PATH_STYLE") != NULL;
+	if (c->addressing == S3_ADDR_AUTO)
+		pathstyle = c->ip_or_local || strchr(r->bucket, '.') != NULL ||
+		    getenv("S3LOGS_PATH_STYLE") != NULL;
+	else
+		pathstyle = c->addressing == S3_ADDR_PATH;
 	if (pathstyle) {
-		host = xstrdup(c->host);
+		host = xstrdup(base);
 		/* "/bucket" for the bucket itself, as aws-cli sends it. */
 		if (*key == '\0')
 			path = s3_fmt("/%s", r->bucket);
 		else
 			path = s3_fmt("/%s/%s", r->bucket, key);
 	} else {
-		host = s3_fmt("%s.%s", r->bucket, c->host);
+		host = s3_fmt("%s.%s", r->bucket, base);
 		path = s3_fmt("/%s", key);
 	}
 	epath = sigv4_encode(path, strlen(path), 1);
@@ -387,7 +557,7 @@ s3_prepare(const struct s3_config *c, const struct s3_request *r,
 		sr.headers = h;
 		sr.nheaders = nh;
 		sr.payload_hash = ph;
-		sr.region = c->region;
+		sr.region = region;
 		sr.service = "s3";
 		sr.access_key = c->access_key;
 		sr.secret_key = c->secret_key;
@@ -401,6 +571,7 @@ s3_prepare(const struct s3_config *c, const struct s3_request *r,
 	free(epath);
 	free(q);
 	free(host);
+	free(base);
 	*urlp = url;
 	*hdrp = l;
 }
@@ -453,12 +624,24 @@ s3_backoff_ms(int attempt)
 	unsigned int r;
 	long cap;
 
-	cap = attempt >= 8 ? 20000 : 100L << attempt;
+	cap = attempt >= 8 ? 20000 : backoff_base << attempt;
 	if (cap > 20000)
 		cap = 20000;
 	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
 		r = (unsigned int)rand();
 	return (long)(r % (unsigned long)(cap + 1));
+}
+
+void
+s3_curl_error(CURLcode cc, const char *cerr, char *err, size_t errlen)
+{
+	const char *m = cerr != NULL && *cerr ? cerr : curl_easy_strerror(cc);
+
+	if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE)
+		snprintf(err, errlen, "%s (TLS: the server's certificate is "
+		    "not trusted; a private CA goes in AWS_CA_BUNDLE)", m);
+	else
+		snprintf(err, errlen, "%s", m);
 }
 
 static const char *
@@ -550,6 +733,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
 		/* A new response (after a 100 or a redirect): start over. */
 		x->resp->etag[0] = '\0';
+		x->resp->region[0] = '\0';
 		x->resp->clen = -1;
 		return len;
 	}
@@ -565,6 +749,9 @@ on_header(char *p, size_t size, size_t n, void *arg)
 		    (int)vl, v);
 	else if (strncasecmp(p, "content-length:", 15) == 0)
 		x->resp->clen = strtoll(v, NULL, 10);
+	else if (strncasecmp(p, "x-amz-bucket-region:", 20) == 0)
+		snprintf(x->resp->region, sizeof(x->resp->region), "%.*s",
+		    (int)vl, v);
 	return len;
 }
 
@@ -594,24 +781,6 @@ on_read(char *p, size_t size, size_t n, void *arg)
 	return (size_t)r;
 }
 
-static void
-trace(const struct s3_config *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-trace(const struct s3_config *c, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	if (c->trace == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	c->trace(buf);
-}
-
 int
 s3_perform(struct s3_client *cl, const struct s3_request *r,
     const struct s3_body *body, struct s3_response *resp, char *err,
@@ -622,13 +791,16 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 	struct xfer x;
 	CURLcode cc;
 	char *url, *code, cerr[CURL_ERROR_SIZE];
-	int attempt;
+	int attempt, redirects = 0;
 	long ms;
 
 	for (attempt = 0;; attempt++) {
+		if (s3_config_refresh(cl->cfg, err, errlen) == -1)
+			return -1;
 		s3_buf_free(&resp->body);
 		resp->status = 0;
 		resp->etag[0] = '\0';
+		resp->region[0] = '\0';
 		resp->clen = -1;
 		memset(&x, 0, sizeof(x));
 		x.h = cl->h;
@@ -666,8 +838,7 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 			    "%d MiB", S3_MAXBODY >> 20);
 			trace(c, "%s %s: %s", r->method, url, err);
 		} else if (cc != CURLE_OK) {
-			snprintf(err, errlen, "%s", *cerr ? cerr :
-			    curl_easy_strerror(cc));
+			s3_curl_error(cc, cerr, err, errlen);
 			trace(c, "%s %s: %s", r->method, url, err);
 		} else {
 			trace(c, "%s %s: %ld", r->method, url, resp->status);
@@ -681,6 +852,15 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 		}
 		free(url);
 		curl_slist_free_all(hdr);
+		/* Another region: send it again there, not counted as a retry. */
+		if (cc == CURLE_OK && r->bucket != NULL && redirects < 2 &&
+		    s3_region_redirect(cl, r->bucket, resp->status, code,
+		    resp->region, resp->body.p, resp->body.len)) {
+			free(code);
+			redirects++;
+			attempt--;
+			continue;
+		}
 		if (attempt >= c->retries || !s3_retryable(cc, resp->status,
 		    code)) {
 			free(code);
@@ -699,130 +879,57 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 	}
 }
 
-/*
- * IMDSv2: a PUT for a session token, then the role name, then the role's
- * credentials as JSON.  AWS_EC2_METADATA_SERVICE_ENDPOINT overrides the
- * address (botocore honours it too), which is how the tests point this at
- * a local fake.
- */
-static char *
-json_str(const char *json, const char *name)
+/* Set while a HEAD asks for a bucket's region: no HEAD within it. */
+static int asking;
+
+int
+s3_region_redirect(struct s3_client *cl, const char *bucket, long status,
+    const char *code, const char *hdr_region, const char *body, size_t n)
 {
-	char pat[64];
-	const char *p, *e;
+	struct s3_response resp;
+	struct s3_request r;
+	const char *cur = s3_bucket_region(cl->cfg, bucket);
+	char *reg = NULL, err[S3_ERRLEN];
 
-	snprintf(pat, sizeof(pat), "\"%s\"", name);
-	if ((p = strstr(json, pat)) == NULL)
-		return NULL;
-	p += strlen(pat);
-	while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ':')
-		p++;
-	if (*p != '"')
-		return NULL;
-	p++;
-	for (e = p; *e && *e != '"'; e++)
-		if (*e == '\\' && e[1])
-			e++;
-	return *e == '"' ? xstrndup(p, (size_t)(e - p)) : NULL;
-}
-
-static int
-imds_get(CURL *h, const char *url, const char *method, struct curl_slist *hdr,
-    struct s3_buf *out, char *err, size_t errlen)
-{
-	struct s3_response resp = { 0 };
-	struct xfer x = { 0 };
-	CURLcode cc;
-
-	x.resp = &resp;
-	curl_easy_reset(h);
-	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(h, CURLOPT_URL, url);
-	curl_easy_setopt(h, CURLOPT_HTTPHEADER, hdr);
-	curl_easy_setopt(h, CURLOPT_TIMEOUT, 2L);
-	curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, method);
-	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(h, CURLOPT_WRITEDATA, &x);
-	cc = curl_easy_perform(h);
-	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &resp.status);
-	if (cc != CURLE_OK || resp.status != 200) {
-		snprintf(err, errlen, "no credentials (instance metadata %s: "
-		    "%s)", url, cc != CURLE_OK ? curl_easy_strerror(cc) :
-		    "not 200");
+	if (status != 301 && !(status == 400 && (code == NULL ||
+	    strcmp(code, "AuthorizationHeaderMalformed") == 0)))
+		return 0;
+	if (hdr_region != NULL && *hdr_region != '\0')
+		reg = xstrdup(hdr_region);
+	else if (body != NULL && n > 0)
+		reg = s3xml_find(body, n, "Region");
+	if ((reg == NULL || *reg == '\0') && cur != cl->cfg->region) {
+		/* Learnt meanwhile (another transfer was sent before). */
+		free(reg);
+		reg = xstrdup(cur);
+	}
+	if ((reg == NULL || *reg == '\0') && status == 301 && !asking) {
+		/* A HEAD of the bucket: its answer carries the header. */
+		free(reg);
+		memset(&r, 0, sizeof(r));
+		memset(&resp, 0, sizeof(resp));
+		r.method = "HEAD";
+		r.bucket = bucket;
+		asking = 1;
+		(void)s3_perform(cl, &r, NULL, &resp, err, sizeof(err));
+		asking = 0;
 		s3_buf_free(&resp.body);
-		return -1;
+		cur = s3_bucket_region(cl->cfg, bucket);
+		reg = xstrdup(cur != cl->cfg->region ? cur : resp.region);
 	}
-	*out = resp.body;
-	if (out->p == NULL)
-		s3_buf_add(out, "", 0);
-	return 0;
-}
-
-static int
-imds_credentials(struct s3_config *c, char *err, size_t errlen)
-{
-	struct curl_slist *hdr = NULL;
-	struct s3_buf tok = { 0 }, role = { 0 }, js = { 0 };
-	char *base, *url = NULL, *t;
-	size_t n;
-	CURL *h;
-	int rc = -1;
-
-	if ((base = envdup("AWS_EC2_METADATA_SERVICE_ENDPOINT")) == NULL)
-		base = xstrdup("http://169.254.169.254");
-	n = strlen(base);
-	while (n > 0 && base[n - 1] == '/')
-		base[--n] = '\0';
-	if ((h = curl_easy_init()) == NULL) {
-		errno = ENOMEM;
-		xmalloc(SIZE_MAX);
+	/*
+	 * A region equal to the one in use is still worth one more try: the
+	 * request may have been signed before another learnt it; callers
+	 * bound the tries.
+	 */
+	if (reg == NULL || !region_ok(reg)) {
+		free(reg);
+		return 0;
 	}
-	url = s3_fmt("%s/latest/api/token", base);
-	hdr = curl_slist_append(hdr,
-	    "X-aws-ec2-metadata-token-ttl-seconds: 21600");
-	if (imds_get(h, url, "PUT", hdr, &tok, err, errlen) == -1)
-		goto out;
-	curl_slist_free_all(hdr);
-	t = s3_fmt("X-aws-ec2-metadata-token: %s", tok.p);
-	hdr = curl_slist_append(NULL, t);
-	free(t);
-	free(url);
-	url = s3_fmt("%s/latest/meta-data/iam/security-credentials/", base);
-	if (imds_get(h, url, "GET", hdr, &role, err, errlen) == -1)
-		goto out;
-	role.p[strcspn(role.p, "\r\n")] = '\0';
-	if (*role.p == '\0') {
-		snprintf(err, errlen, "no credentials (instance metadata: no "
-		    "role)");
-		goto out;
+	if (strcmp(reg, cur) != 0) {
+		trace(cl->cfg, "bucket %s is in region %s", bucket, reg);
+		region_set(bucket, reg);
 	}
-	free(url);
-	url = s3_fmt("%s/latest/meta-data/iam/security-credentials/%s", base,
-	    role.p);
-	if (imds_get(h, url, "GET", hdr, &js, err, errlen) == -1)
-		goto out;
-	c->access_key = json_str(js.p, "AccessKeyId");
-	c->secret_key = json_str(js.p, "SecretAccessKey");
-	c->session_token = json_str(js.p, "Token");
-	if (c->session_token != NULL && *c->session_token == '\0') {
-		free(c->session_token);
-		c->session_token = NULL;
-	}
-	if (c->access_key == NULL || c->secret_key == NULL) {
-		snprintf(err, errlen, "no credentials (instance metadata: "
-		    "unexpected answer)");
-		goto out;
-	}
-	rc = 0;
-out:
-	if (js.p != NULL)
-		explicit_bzero(js.p, js.len);
-	s3_buf_free(&tok);
-	s3_buf_free(&role);
-	s3_buf_free(&js);
-	curl_slist_free_all(hdr);
-	curl_easy_cleanup(h);
-	free(url);
-	free(base);
-	return rc;
+	free(reg);
+	return 1;
 }

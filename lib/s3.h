@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 
 #include <curl/curl.h>
 
@@ -37,27 +38,53 @@ struct s3_config {
 	char	*access_key;	/* NULL when anonymous */
 	char	*secret_key;
 	char	*session_token;	/* NULL unless temporary credentials */
-	char	*region;
+	time_t	 expiration;	/* of temporary credentials; 0: none */
+	char	*region;	/* configured, or us-east-1 */
 	char	*scheme;	/* "http" or "https" */
 	char	*host;		/* host[:port] of the endpoint, as sent in Host */
+	int	 aws_endpoint;	/* no endpoint configured: s3.REGION.amazonaws.com,
+				   following the bucket's region */
 	int	 ip_or_local;	/* endpoint is an IP or localhost: path style */
+	int	 addressing;	/* S3_ADDR_AUTO, _PATH, _VIRTUAL */
 	char	*ca_bundle;	/* NULL: the system store */
-	char	*cred_source;	/* "environment", "profile NAME", "imds" */
+	char	*cred_source;	/* "environment", "web identity", ... */
+	char	*profile;	/* the profile and shared files, kept for */
+	char	*cred_file;	/* renewing temporary credentials */
+	char	*conf_file;
 	int	 anonymous;
 	int	 retries;	/* extra attempts after the first */
 	long	 stall_secs;	/* a transfer below 1 B/s this long is dead */
 	void	(*trace)(const char *);	/* -v: one line, no newline */
 };
 
+#define S3_ADDR_AUTO	0
+#define S3_ADDR_PATH	1
+#define S3_ADDR_VIRTUAL	2
+
 /*
  * Fill c from the environment and the shared files, in the AWS CLI's order
- * (see s3ls(1) ENVIRONMENT).  anonymous skips credentials.  Returns 0, or
- * -1 with err set (no credentials, bad endpoint URL, bad S3LOGS_RETRIES):
- * a configuration error, exit 2.
+ * (see s3ls(1) ENVIRONMENT; credentials from creds.h).  anonymous skips
+ * credentials.  Returns 0; -1 with err set for a configuration error (no
+ * credentials, bad endpoint URL, bad S3LOGS_RETRIES): exit 2; or -2 with
+ * err set when a configured credential source failed or refused (exit 1).
  */
 int	 s3_config_load(struct s3_config *c, int anonymous, char *err,
 	    size_t errlen);
 void	 s3_config_free(struct s3_config *c);
+
+/*
+ * Renew temporary credentials that expire within ten minutes, from the
+ * same source.  Returns 0 (also when renewal failed but the old ones are
+ * still valid), or -1 with err set when they have expired and could not
+ * be renewed.
+ */
+int	 s3_config_refresh(struct s3_config *c, char *err, size_t errlen);
+
+/*
+ * The region to sign requests for bucket with: the one learnt from a
+ * redirect earlier in this process, else the pointer c->region itself.
+ */
+const char *s3_bucket_region(const struct s3_config *c, const char *bucket);
 
 /*
  * Split "s3://bucket/key" into new strings *bucketp and *keyp (key may be
@@ -107,7 +134,9 @@ void	 s3_easy_setup(const struct s3_config *c, CURL *h);
 int	 s3_retryable(CURLcode cc, long status, const char *code);
 
 /* Milliseconds to sleep before retry number attempt (1, 2, ...): full
- * jitter over an exponential ceiling, 100 ms * 2^attempt capped at 20 s. */
+ * jitter over an exponential ceiling, base * 2^attempt capped at 20 s,
+ * where base is 100 ms, or 500 ms with AWS_RETRY_MODE standard/adaptive
+ * (process-wide, set by s3_config_load). */
 long	 s3_backoff_ms(int attempt);
 
 /*
@@ -117,6 +146,13 @@ long	 s3_backoff_ms(int attempt);
  */
 void	 s3_http_error(long status, const char *body, size_t n, char *err,
 	    size_t errlen, char **codep);
+
+/*
+ * The message for a failed transfer: curl's error buffer cerr (or the
+ * code's text), with a hint when the server's certificate was refused.
+ */
+void	 s3_curl_error(CURLcode cc, const char *cerr, char *err,
+	    size_t errlen);
 
 /* A request body for s3_perform: memory, or a range of a file. */
 struct s3_body {
@@ -137,7 +173,8 @@ struct s3_response {
 	long		 status;
 	char		 etag[80];	/* ETag header, quotes kept */
 	long long	 clen;		/* Content-Length header, -1 if none */
-	struct s3_buf	 body;		/* the whole body, S3_MAXBODY at most */
+	char		 region[32];	/* x-amz-bucket-region header */
+	struct s3_buf	 body;		/* the whole body S3_MAXBODY at most */
 };
 
 /* A handle for blocking requests; connections are reused across calls. */
@@ -159,5 +196,18 @@ void	 s3_client_free(struct s3_client *);
 int	 s3_perform(struct s3_client *cl, const struct s3_request *r,
 	    const struct s3_body *body, struct s3_response *resp, char *err,
 	    size_t errlen);
+
+/*
+ * After a failed response to a request for bucket: whether it says that
+ * the bucket is in another region (301 PermanentRedirect, or 400
+ * AuthorizationHeaderMalformed; the region from the x-amz-bucket-region
+ * header hdr_region, else <Region> in the XML body, else from a HEAD of
+ * the bucket).  Then the region is remembered for the process (see
+ * s3_bucket_region) and 1 is returned: send the request again, signed
+ * anew.  Otherwise 0.  code is the error's <Code>, or NULL.
+ */
+int	 s3_region_redirect(struct s3_client *cl, const char *bucket,
+	    long status, const char *code, const char *hdr_region,
+	    const char *body, size_t n);
 
 #endif

@@ -8,6 +8,24 @@
 
 #include "util.h"
 
+#ifndef S3LOGS_VERSION
+#define S3LOGS_VERSION "unknown"
+#endif
+const char s3logs_version[] = S3LOGS_VERSION;
+
+int
+std_option(int argc, char *argv[])
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--help") == 0)
+			return 'h';
+		else if (strcmp(argv[i], "--version") == 0)
+			return 'V';
+	return 0;
+}
+
 void *
 xmalloc(size_t n)
 {

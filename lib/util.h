@@ -28,4 +28,14 @@ int	 parse_num(const char *s, long long min, long long max, long long *out);
 /* The value of one hexadecimal digit, either case, or -1. */
 int	 hexval(int c);
 
+/* The toolkit's version ("1.0"), for every program's --version. */
+extern const char s3logs_version[];
+
+/*
+ * The GNU long options every program answers: 'h' if "--help" or 'V' if
+ * "--version" comes first among the arguments before "--", else 0.  The
+ * program prints (help on stdout) and exits 0.
+ */
+int	 std_option(int argc, char *argv[]);
+
 #endif

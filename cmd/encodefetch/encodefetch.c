@@ -175,6 +175,16 @@ struct rows {
 static int vflag;
 static unsigned backoff = 1;	/* seconds before the first retry */
 
+/* --help: the synopsis and one line per option, on stdout. */
+static const char help[] =
+	"usage: encodefetch [-v] [-r tries] [-u base_url] [--since date] type\n"
+	"  -r tries            attempts per request (1 to 100, default 8)\n"
+	"  -u base_url         the ENCODE portal\n"
+	"  -v                  log each request to standard error\n"
+	"  --since date        only objects created on or after date\n"
+	"  --help              print this and exit\n"
+	"  --version           print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -761,6 +771,14 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, fd, failed = 0, have, y0, m0, d0 = 1, y1, m1, y, m;
 
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("encodefetch %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	out_init();
 	while ((ch = getopt_long(argc, argv, "r:u:v", longopts, NULL)) != -1)
 		switch (ch) {

@@ -47,6 +47,19 @@ static unsigned long long nlines, nrows, nblank, nfiltered, ndups, nrej;
 static unsigned long long ntoolong;
 static unsigned long long nreason[LOGLINE_NSTATUS];
 
+/* --help: the synopsis and one line per option, on stdout. */
+static const char help[] =
+	"usage: logparse [-Hguv] [-o operation] [-r file] [-s status] [file ...]\n"
+	"  -H                  write a header row with the column names first\n"
+	"  -g                  keep only REST.GET.OBJECT records\n"
+	"  -o operation        keep only records of this operation\n"
+	"  -r file             write rejected lines to file\n"
+	"  -s status           keep only records with this HTTP status\n"
+	"  -u                  drop lines already seen (duplicate deliveries)\n"
+	"  -v                  write progress to standard error\n"
+	"  --help              print this and exit\n"
+	"  --version           print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -233,6 +246,14 @@ main(int argc, char *argv[])
 {
 	int ch, fd, i, rv = 0;
 
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("logparse %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	out_init();
 	while ((ch = getopt(argc, argv, "HL:go:r:s:uv")) != -1)
 		switch (ch) {

@@ -94,6 +94,17 @@ static unsigned long long nbatch;
 static unsigned long long nread, nloaded, nbad;
 static struct timespec t0;
 
+/* --help: the synopsis and one line per option, on stdout. */
+static const char help[] =
+	"usage: pgload [-v] [-b rows] [-d conninfo] [-k file] [-t table]\n"
+	"  -b rows             lines per batch and transaction (default 100000)\n"
+	"  -d conninfo         the database (libpq connection string)\n"
+	"  -k file             write bad lines to file\n"
+	"  -t table            load ENCODE metadata into table\n"
+	"  -v                  print progress to standard error\n"
+	"  --help              print this and exit\n"
+	"  --version           print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -3252,6 +3263,28 @@ setuptable(const char *table)
 	free(qual);
 }
 
+/* Whether line is the header row of logparse -H: the column names. */
+static int
+isheader(const char *line, size_t len)
+{
+	size_t i, n;
+
+	for (i = 0; i < LOGLINE_NCOLUMNS; i++) {
+		n = strlen(logline_columns[i]);
+		if (len < n || memcmp(line, logline_columns[i], n) != 0)
+			return 0;
+		line += n;
+		len -= n;
+		if (i + 1 < LOGLINE_NCOLUMNS) {
+			if (len == 0 || *line != '\t')
+				return 0;
+			line++;
+			len--;
+		}
+	}
+	return len == 0;
+}
+
 static void
 setaside(const char *line, size_t len, unsigned long long lineno,
     size_t col, const char *why)
@@ -3286,6 +3319,14 @@ main(int argc, char *argv[])
 	char *line;
 	int ch, n;
 
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("pgload %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	out_init();
 	while ((ch = getopt(argc, argv, "L:b:d:k:t:v")) != -1)
 		switch (ch) {
@@ -3358,6 +3399,8 @@ main(int argc, char *argv[])
 			setaside(line, len, lineno, ncols, e);
 			continue;
 		}
+		if (lineno == 1 && logsmode && isheader(line, len))
+			continue;	/* logparse -H */
 		/*
 		 * Start loading the slot of seen[] that seenrow() will probe
 		 * (see seentag()).  Not a function of its own: GCC 12 finds

@@ -133,6 +133,20 @@ static size_t	 nperiods;
 static struct html_buf pg, tsv;
 static char	 note[256];
 
+/* --help: the synopsis and one line per option, on stdout. */
+static const char help[] =
+	"usage: report [-Hanv] [-d conninfo] [-k keyfile] [-t top] -o dir\n"
+	"  -H                  write the home page only\n"
+	"  -a, --raw-addresses show downloaders by raw IP address\n"
+	"  -d conninfo         the database (libpq connection string)\n"
+	"  -k keyfile          the pseudonym key\n"
+	"  -n, --networks      show downloaders by truncated network\n"
+	"  -o dir              the site directory\n"
+	"  -t top              rows of the top tables\n"
+	"  -v                  print what was loaded and written to standard error\n"
+	"  --help              print this and exit\n"
+	"  --version           print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -2158,6 +2172,14 @@ main(int argc, char *argv[])
 	int ch, removed, y, m, d, fold;
 	PGresult *r;
 
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("report %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	out_init();
 	while ((ch = getopt_long(argc, argv, "Had:k:no:t:v", longopts,
 	    NULL)) != -1)

@@ -70,12 +70,15 @@ struct job {
 	struct s3_buf	 mem;		/* buffered while not at the head */
 	FILE		*spill;
 	int		 attempts;	/* failed attempts without progress */
+	int		 redirects;	/* to the bucket's region */
+	char		 bregion[32];	/* x-amz-bucket-region */
 	long long	 progress_mark;
 	double		 retry_at;
 	char		 err[1024];
 };
 
 static struct s3_config cfg;
+static struct s3_client rcl;	/* a HEAD for a bucket's region */
 static CURLM	*multi;
 static int	 vflag, njobs = 8, rc;
 static char	 sep = '\n';
@@ -91,6 +94,16 @@ static int	 noperands, nextop;
 static int	 use_stdin, in_eof;
 static struct s3_buf inbuf;
 static size_t	 inoff;
+
+/* --help: the synopsis and one line per option, on stdout. */
+static const char help[] =
+	"usage: s3cat [-0Av] [-j jobs] [url ...]\n"
+	"  -0                  input URLs are NUL-terminated\n"
+	"  -A                  anonymous: unsigned requests\n"
+	"  -j jobs             transfers at a time, 1 to 256 (default 8)\n"
+	"  -v                  trace the endpoint, credential source and requests\n"
+	"  --help              print this and exit\n"
+	"  --version           print the version and exit\n";
 
 static void __attribute__((noreturn))
 usage(void)
@@ -203,6 +216,7 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 		j->crstart = -1;
 		j->crtotal = -1;
 		j->clen = -1;
+		j->bregion[0] = '\0';
 		j->rtag[0] = '\0';
 		return n;
 	}
@@ -242,6 +256,8 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 		j->clen = strtoll(v, NULL, 10);
 	else if (strncasecmp(p, "etag:", 5) == 0)
 		snprintf(j->rtag, sizeof(j->rtag), "%.*s", (int)vl, v);
+	else if (strncasecmp(p, "x-amz-bucket-region:", 20) == 0)
+		snprintf(j->bregion, sizeof(j->bregion), "%.*s", (int)vl, v);
 	else if (strncasecmp(p, "content-range:", 14) == 0 && vl > 6 &&
 	    strncmp(v, "bytes ", 6) == 0) {
 		j->crstart = strtoll(v + 6, &e, 10);
@@ -250,6 +266,8 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 	}
 	return n;
 }
+
+static void fail(struct job *, const char *);
 
 static void
 start(struct job *j)
@@ -271,7 +289,14 @@ start(struct job *j)
 		}
 	}
 	free(j->requrl);
+	j->requrl = NULL;
 	curl_slist_free_all(j->hdr);
+	j->hdr = NULL;
+	/* Temporary credentials are renewed before they expire. */
+	if (s3_config_refresh(&cfg, j->err, sizeof(j->err)) == -1) {
+		fail(j, j->err);
+		return;
+	}
 	s3_prepare(&cfg, &r, &j->requrl, &j->hdr);
 	if (npool == 0)
 		errx(1, "internal error: no free handle");
@@ -362,14 +387,18 @@ done(struct job *j, CURLcode cc)
 	char why[1024], *code = NULL, hex[33];
 	unsigned char d[16];
 	unsigned int dl = 16, i;
+	long nconn = 0;
 
+	/* -v says when a transfer did not reuse a kept-alive connection. */
+	curl_easy_getinfo(j->h, CURLINFO_NUM_CONNECTS, &nconn);
 	curl_multi_remove_handle(multi, j->h);
 	pool[npool++] = j->h;
 	j->h = NULL;
 	active--;
 	if (vflag)
-		fprintf(stderr, "s3cat: GET %s: %ld%s%s\n", j->requrl,
-		    j->status, cc ? " " : "", cc ? curl_easy_strerror(cc) : "");
+		fprintf(stderr, "s3cat: GET %s: %ld%s%s%s\n", j->requrl,
+		    j->status, cc ? " " : "", cc ? curl_easy_strerror(cc) : "",
+		    nconn > 0 ? " (new connection)" : "");
 	if (j->err[0] != '\0') {
 		/* Our own callbacks stopped the transfer. */
 		snprintf(why, sizeof(why), "%s", j->err);
@@ -377,14 +406,23 @@ done(struct job *j, CURLcode cc)
 		return;
 	}
 	if (cc != CURLE_OK) {
-		snprintf(why, sizeof(why), "%s", *j->cerr ? j->cerr :
-		    curl_easy_strerror(cc));
+		s3_curl_error(cc, j->cerr, why, sizeof(why));
 		retry_or_fail(j, why, s3_retryable(cc, 0, NULL));
 		return;
 	}
 	if (j->status < 200 || j->status > 299) {
 		s3_http_error(j->status, j->errbody.p, j->errbody.len, why,
 		    sizeof(why), &code);
+		/* The bucket is in another region: again, there, now. */
+		if (j->redirects < 2 && s3_region_redirect(&rcl, j->bucket,
+		    j->status, code, j->bregion, j->errbody.p,
+		    j->errbody.len)) {
+			free(code);
+			j->redirects++;
+			j->retry_at = now();
+			j->state = J_WAITING;
+			return;
+		}
 		retry_or_fail(j, why, s3_retryable(CURLE_OK, j->status, code));
 		free(code);
 		return;
@@ -627,11 +665,20 @@ run(void)
 int
 main(int argc, char *argv[])
 {
+	int cfgrc;
 	char err[S3_ERRLEN];
 	long long n;
 	int ch, Aflag = 0;
 	size_t i;
 
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("s3cat %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	out_init();
 	while ((ch = getopt(argc, argv, "0Aj:v")) != -1)
 		switch (ch) {
@@ -659,14 +706,16 @@ main(int argc, char *argv[])
 	use_stdin = argc == 0 || (argc == 1 && strcmp(argv[0], "-") == 0);
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (s3_config_load(&cfg, Aflag, err, sizeof(err)) == -1)
-		errx(2, "%s", err);
+	/* -2: a credential source failed (exit 1); -1: configuration. */
+	if ((cfgrc = s3_config_load(&cfg, Aflag, err, sizeof(err))) != 0)
+		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag) {
 		cfg.trace = trace;
 		fprintf(stderr, "s3cat: endpoint %s://%s, region %s, "
 		    "credentials from %s\n", cfg.scheme, cfg.host, cfg.region,
 		    cfg.cred_source);
 	}
+	s3_client_init(&rcl, &cfg);
 	if ((multi = curl_multi_init()) == NULL)
 		errx(1, "curl_multi_init failed");
 	/* Connections live in the multi handle's cache, shared by all. */
@@ -688,6 +737,7 @@ main(int argc, char *argv[])
 		s3_buf_free(&spare[--nspare]);
 	free(inbuf.p);
 	curl_multi_cleanup(multi);
+	s3_client_free(&rcl);
 	s3_config_free(&cfg);
 	curl_global_cleanup();
 	out_close();

@@ -38,6 +38,18 @@ static unsigned long long nlisted, nrefused;
 /* The look-back window of --since last (--window), in seconds. */
 static long long window = 2 * 86400;
 
+/* --help: the synopsis and one line per option, on stdout. */
+static const char help[] =
+	"usage: s3ls [-0Alv] [--commit] [--since when] url ...\n"
+	"  -0                  end each record with a NUL byte\n"
+	"  -A                  anonymous: unsigned requests\n"
+	"  -l                  long format: size, last-modified time, ETag\n"
+	"  -v                  trace the endpoint, credential source and requests\n"
+	"  --since when        list only part of the prefix\n"
+	"  --commit            promote the pending cursor\n"
+	"  --help              print this and exit\n"
+	"  --version           print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -883,6 +895,7 @@ do_list(const char *url, const char *bucket, const char *prefix,
 int
 main(int argc, char *argv[])
 {
+	int cfgrc;
 	static const struct option lopts[] = {
 		{ "commit", no_argument, NULL, 'C' },
 		{ "since", required_argument, NULL, 'S' },
@@ -895,6 +908,14 @@ main(int argc, char *argv[])
 	long long n;
 	int ch, Aflag = 0, commit = 0, rc = 0, i;
 
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("s3ls %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	out_init();
 	while ((ch = getopt_long(argc, argv, "0Alv", lopts, NULL)) != -1)
 		switch (ch) {
@@ -952,8 +973,9 @@ main(int argc, char *argv[])
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* --commit needs only the endpoint, which names the cursor. */
-	if (s3_config_load(&cfg, Aflag || commit, err, sizeof(err)) == -1)
-		errx(2, "%s", err);
+	/* -2: a credential source failed (exit 1); -1: configuration. */
+	if ((cfgrc = s3_config_load(&cfg, Aflag || commit, err, sizeof(err))) != 0)
+		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag) {
 		cfg.trace = trace;
 		fprintf(stderr, "s3ls: endpoint %s://%s, region %s, "

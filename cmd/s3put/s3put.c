@@ -30,6 +30,18 @@ static int	 vflag, nflag, delflag;
 static const char *cache_control, *ctype_opt;
 static long long partsize = 16LL * 1024 * 1024;
 
+/* --help: the synopsis and one line per option, on stdout. */
+static const char help[] =
+	"usage: s3put [-Anrv] [-c cache-control] [-t content-type] file ... url\n"
+	"  -A                  anonymous: unsigned requests\n"
+	"  -c cache-control    Cache-Control header for every object\n"
+	"  -n                  dry run: report what would be uploaded\n"
+	"  -r                  synchronise each directory file to the prefix url\n"
+	"  -t content-type     Content-Type for every object\n"
+	"  -v                  trace each request and upload\n"
+	"  --help              print this and exit\n"
+	"  --version           print the version and exit\n";
+
 static void __attribute__((noreturn))
 usage(void)
 {
@@ -817,6 +829,7 @@ out:
 int
 main(int argc, char *argv[])
 {
+	int cfgrc;
 	char err[S3_ERRLEN], *bucket, *key, *k;
 	const char *url, *base, *v;
 	long long n;
@@ -826,6 +839,14 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("s3put %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
 	out_init();
 	while ((ch = getopt_long(argc, argv, "Ac:nrt:v", lopts, NULL)) != -1)
 		switch (ch) {
@@ -874,8 +895,9 @@ main(int argc, char *argv[])
 	}
 
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (s3_config_load(&cfg, Aflag, err, sizeof(err)) == -1)
-		errx(2, "%s", err);
+	/* -2: a credential source failed (exit 1); -1: configuration. */
+	if ((cfgrc = s3_config_load(&cfg, Aflag, err, sizeof(err))) != 0)
+		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag)
 		cfg.trace = trace;
 	s3_client_init(&cl, &cfg);

@@ -1,11 +1,12 @@
 #!/usr/bin/env python3
 """Fault-injecting HTTP/1.1 proxy for S3 client tests (Python stdlib only).
 
-    faultproxy.py LISTEN_PORT UPSTREAM_PORT
+    faultproxy.py LISTEN_PORT UPSTREAM_PORT [CERT KEY]
 
 Listens on 127.0.0.1:LISTEN_PORT, forwards every request unchanged (Host
 header included, so SigV4 signatures stay valid) to 127.0.0.1:UPSTREAM_PORT
-and streams the answer back.  Faults are queued through a control URL that
+and streams the answer back.  With CERT and KEY it listens with TLS (a
+TLS-terminating stand-in in front of the plain-HTTP RGW).  Faults are queued through a control URL that
 the proxy answers itself and never forwards:
 
     curl -X POST 'http://127.0.0.1:LISTEN_PORT/__fault?mode=503&count=2&match=/logs/'
@@ -156,4 +157,10 @@ class Server(http.server.ThreadingHTTPServer):
 
 
 if __name__ == "__main__":
-    Server(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+    srv = Server(("127.0.0.1", int(sys.argv[1])), Handler)
+    if len(sys.argv) > 4:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(sys.argv[3], sys.argv[4])
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+    srv.serve_forever()
