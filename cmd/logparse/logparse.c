@@ -49,9 +49,10 @@ static unsigned long long nreason[LOGLINE_NSTATUS];
 
 /* --help: the synopsis and one line per option, on stdout. */
 static const char help[] =
-	"usage: logparse [-Hguv] [-o operation] [-r file] [-s status] [file ...]\n"
+	"usage: logparse [-Hguv] [-L bytes] [-o operation] [-r file] [-s status] [file ...]\n"
 	"  -H                  write a header row with the column names first\n"
 	"  -g                  keep only REST.GET.OBJECT records\n"
+	"  -L bytes            longest line accepted\n"
 	"  -o operation        keep only records of this operation\n"
 	"  -r file             write rejected lines to file\n"
 	"  -s status           keep only records with this HTTP status\n"

@@ -96,10 +96,11 @@ static struct timespec t0;
 
 /* --help: the synopsis and one line per option, on stdout. */
 static const char help[] =
-	"usage: pgload [-v] [-b rows] [-d conninfo] [-k file] [-t table]\n"
+	"usage: pgload [-v] [-b rows] [-d conninfo] [-k file] [-L bytes] [-t table]\n"
 	"  -b rows             lines per batch and transaction (default 100000)\n"
 	"  -d conninfo         the database (libpq connection string)\n"
 	"  -k file             write bad lines to file\n"
+	"  -L bytes            longest line accepted\n"
 	"  -t table            load ENCODE metadata into table\n"
 	"  -v                  print progress to standard error\n"
 	"  --help              print this and exit\n"

@@ -40,13 +40,14 @@ static long long window = 2 * 86400;
 
 /* --help: the synopsis and one line per option, on stdout. */
 static const char help[] =
-	"usage: s3ls [-0Alv] [--commit] [--since when] url ...\n"
+	"usage: s3ls [-0Alv] [--commit] [--since when] [--window days] url ...\n"
 	"  -0                  end each record with a NUL byte\n"
 	"  -A                  anonymous: unsigned requests\n"
 	"  -l                  long format: size, last-modified time, ETag\n"
 	"  -v                  trace the endpoint, credential source and requests\n"
 	"  --since when        list only part of the prefix\n"
-	"  --commit            promote the pending cursor\n"
+	"  --window days       look-back window of --since last (default 2)\n"
+	"  --commit            promote the pending state\n"
 	"  --help              print this and exit\n"
 	"  --version           print the version and exit\n";
 

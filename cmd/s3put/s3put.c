@@ -32,13 +32,14 @@ static long long partsize = 16LL * 1024 * 1024;
 
 /* --help: the synopsis and one line per option, on stdout. */
 static const char help[] =
-	"usage: s3put [-Anrv] [-c cache-control] [-t content-type] file ... url\n"
+	"usage: s3put [-Anrv] [--delete] [-c cache-control] [-t content-type] file ... url\n"
 	"  -A                  anonymous: unsigned requests\n"
 	"  -c cache-control    Cache-Control header for every object\n"
 	"  -n                  dry run: report what would be uploaded\n"
 	"  -r                  synchronise each directory file to the prefix url\n"
 	"  -t content-type     Content-Type for every object\n"
 	"  -v                  trace each request and upload\n"
+	"  --delete            with -r, delete remote objects not in the directory\n"
 	"  --help              print this and exit\n"
 	"  --version           print the version and exit\n";
 
