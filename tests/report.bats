@@ -33,7 +33,7 @@ summary() {
 @test "report: a bad option or no -o exits 2 with the usage line" {
 	run -2 --separate-stderr report -x
 	[ "$output" = "" ]
-	[[ "$stderr" == *"usage: report [-Hanv] [-d conninfo] [-k keyfile] [-t top] -o dir"* ]]
+	[[ "$stderr" == *"usage: report [-HRanv] [-d conninfo] [-k keyfile] [-t top] -o dir"* ]]
 	run -2 --separate-stderr report
 	[ "$output" = "" ]
 	[[ "$stderr" == "usage: report "* ]]
@@ -153,9 +153,12 @@ summary() {
 	page=$(grep -lF "<title>$esc" "$T"/site/f/*.html)
 	[ -n "$page" ]
 	grep -qF "<h1>$esc</h1>" "$page"
-	# The hostile requester too, in HTML and (percent-encoded) in TSV.
-	grep -qF '&quot;&gt;&lt;svg/onload=alert(2)&gt;' "$T/site/requesters.html"
-	grep -qF '%22%3E%3Csvg/onload=alert%282%29%3E' "$T/site/requesters.tsv"
+	# The hostile requester too, in HTML and (percent-encoded) in TSV,
+	# when requesters are shown by name.
+	run -0 --separate-stderr report --show-requesters -o "$T/site-r"
+	grep -qF '&quot;&gt;&lt;svg/onload=alert(2)&gt;' "$T/site-r/requesters.html"
+	grep -qF '%22%3E%3Csvg/onload=alert%282%29%3E' "$T/site-r/requesters.tsv"
+	run -1 grep -rlF '"><svg/onload=alert(2)>' "$T/site-r"
 	grep -qF 'Michael Snyder, Stanford &lt;b&gt;lab&lt;/b&gt;' "$T/site/labs.html"
 	# No page holds a script, an event handler or an external resource.
 	run -1 grep -rlE '<script|<iframe|<link |src="http' "$T/site"
@@ -189,6 +192,115 @@ summary() {
 	run -1 grep -rlF '198.51.100.7' "$T/site4"
 	run -0 --separate-stderr report --raw-addresses -o "$T/site5"
 	grep -qF '198.51.100.7' "$T/site5/downloaders.tsv"
+}
+
+@test "report: no requester identity is published; --show-requesters shows them" {
+	load_fixture
+	logparse "$F/requesters.log" | pgload
+	run -0 --separate-stderr report -o "$T/site"
+	[ "$stderr" = "" ]
+	# No ARN, account id, canonical id, e-mail address or role anywhere
+	# in the site, HTML or TSV.
+	for s in arn: 123456789012 210987654321 345678901234 456789012345 \
+	    79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be \
+	    alice example.org bob.smith AWSReservedSSO DataReader i-0abcdef \
+	    svg/onload; do
+		run -1 grep -rlF -- "$s" "$T/site"
+	done
+	run -1 grep -rlE '(^|[^0-9])[0-9]{12}([^0-9]|$)' "$T/site"
+	run -1 grep -rlE '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}' "$T/site"
+	# Each signed identity by a keyed pseudonym (six of them); anonymous
+	# and the AWS service principals by name, in HTML and TSV alike.
+	[ "$(cut -f2 "$T/site/requesters.tsv" | grep -xE 'id-[a-z]+-[a-z]+-[0-9a-f]{6}' | sort -u | wc -l)" -eq 6 ]
+	[ "$(grep -oE '>id-[a-z]+-[a-z]+-[0-9a-f]{6}</a>' "$T/site/requesters.html" | sort -u | wc -l)" -eq 6 ]
+	for s in anonymous svc:delivery.logs.amazonaws.com AmazonS3; do
+		grep -qP "^$s\t" <(cut -f2- "$T/site/requesters.tsv")
+		grep -qF ">$s</a>" "$T/site/requesters.html"
+	done
+	# Stable across runs; another key, other names.
+	run -0 --separate-stderr report -o "$T/site2"
+	diff -r "$T/site" "$T/site2"
+	head -c 32 /dev/urandom >"$T/key"
+	run -0 --separate-stderr report -k "$T/key" -o "$T/site3"
+	! diff -q "$T/site/requesters.tsv" "$T/site3/requesters.tsv"
+	# -a (raw addresses, internal) keeps requesters pseudonymous.
+	run -0 --separate-stderr report -a -o "$T/site4"
+	run -1 grep -rlF alice@example.org "$T/site4"
+	# --show-requesters: identities by name, in HTML and TSV ...
+	run -0 --separate-stderr report --show-requesters -o "$T/site5"
+	grep -qF 'arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.org' "$T/site5/requesters.html"
+	grep -qF 'bob.smith@lab.example.edu' "$T/site5/requesters.tsv"
+	grep -qF '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be' "$T/site5/requesters.tsv"
+	# ... but never tied to a downloader's pseudonym: no page links a
+	# requester to a downloader.
+	run -1 grep -lF 'href="../d/' "$T"/site5/r/*.html
+	run -1 grep -lF 'href="../r/' "$T"/site5/d/*.html "$T"/site5/f/*.html
+	run -1 grep -rlE '[a-z]+-[a-z]+-[0-9a-f]{6}' "$T"/site5/r
+	# With raw addresses too (an internal site) they are tied again.
+	run -0 --separate-stderr report -R -a -o "$T/site6"
+	grep -qlF 'href="../d/' "$T"/site6/r/*.html
+}
+
+@test "report: all-time numbers are exact; estimates are marked and never exceed their totals" {
+	newdb report
+	"$ROOT/bench/genlogs.py" -n 20000 -s 3 --days 60 --keys 400 \
+	    --clients 4000 | logparse | pgload -b 3000
+	run -0 --separate-stderr report -o "$T/site"
+	[ "$stderr" = "" ]
+	for k in downloads:"count(*)" \
+	    unique_downloads:"count(DISTINCT (l.object_id, l.client_id))" \
+	    unique_downloaders:"count(DISTINCT l.client_id)" \
+	    unique_files:"count(DISTINCT l.object_id)" \
+	    unique_requesters:"count(DISTINCT l.requester_id) FILTER (WHERE l.requester_id <> 0)"; do
+		want=$(q "SELECT ${k#*:} $DL")
+		got=$(summary "$T/site" "${k%%:*}")
+		[ "$got" = "$want" ] || { echo "${k%%:*}: $got, SQL: $want"; return 1; }
+	done
+	[ "$(summary "$T/site" requests)" = "$(q "SELECT count(*) FROM logs")" ]
+	[ "$(summary "$T/site" bytes_sent)" = "$(q "SELECT sum(bytes_sent) FROM logs")" ]
+	[ "$(summary "$T/site" average_file_size)" = \
+	    "$(q "SELECT round(avg(o.size)) FROM objects o WHERE object_id IN
+	        (SELECT l.object_id $DL)")" ]
+	# Big enough for HyperLogLog to be off (it was, before: more unique
+	# downloads than downloads is what a reader saw).
+	[ "$(summary "$T/site" unique_downloaders)" -gt 1000 ]
+	grep -qF "<div class=\"v\">$(summary "$T/site" unique_downloads | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1,\2/;ta')</div><div class=\"l\">Unique downloads</div>" "$T/site/index.html"
+	run -1 grep -F '≈' "$T/site/index.html"
+	# Every file's downloads and distinct downloaders, every downloader's
+	# downloads and files, every requester's numbers: exact.
+	diff <(awk -F'\t' 'NR > 1 { print $5, $6 }' "$T/site/files.tsv" | sort) \
+	    <(q "SELECT count(*), count(DISTINCT l.client_id) $DL GROUP BY l.object_id" | tr '|' ' ' | sort)
+	diff <(awk -F'\t' 'NR > 1 { print $3, $4 }' "$T/site/downloaders.tsv" | sort) \
+	    <(q "SELECT count(*), count(DISTINCT l.object_id) $DL GROUP BY l.client_id" | tr '|' ' ' | sort)
+	diff <(awk -F'\t' 'NR > 1 { print $3, $4, $5 }' "$T/site/requesters.tsv" | sort) \
+	    <(q "SELECT count(*), count(DISTINCT l.client_id), count(DISTINCT l.object_id) $DL GROUP BY coalesce(l.requester_id, 0)" | tr '|' ' ' | sort)
+	# Periods' distinct counts are estimates: marked, and within bounds.
+	grep -qF '≈' "$T/site/p/2024-01.html"
+	grep -qF '≈ Unique downloads' "$T/site/periods.html"
+	awk -F'\t' 'NR > 1 && ($3 > $2 || $4 > $3 || $5 > $3) { print; bad = 1 }
+	    END { exit bad }' "$T/site/periods.tsv"
+	# Months: downloads per month from SQL; unique downloads estimated.
+	diff <(awk -F'\t' 'NR > 1 && length($1) == 7 { print $1, $2 }' "$T/site/periods.tsv") \
+	    <(q "SELECT to_char(l.time AT TIME ZONE 'UTC', 'YYYY-MM'), count(*) $DL GROUP BY 1 ORDER BY 1" | tr '|' ' ')
+}
+
+@test "report: a month's page counts that month; a file has one label everywhere" {
+	load_fixture
+	run -0 --separate-stderr report -o "$T/site"
+	# ENCFF152HME: 3 downloads in January, 1 in March, 4 in all.
+	f=$(q "SELECT object_id FROM objects WHERE key LIKE '%ENCFF152HME%'")
+	grep -qF "href=\"../f/$f.html\">ENCFF152HME</a></td><td class=\"k\"><a href=\"../e/ENCSR552YGL.html\">" "$T/site/p/2024-01.html"
+	[ "$(awk -F'\t' '$2 == "ENCFF152HME" { print $5 }' "$T/site/p/2024-01-files.tsv")" = 3 ]
+	[ "$(awk -F'\t' '$2 == "ENCFF152HME" { print $5 }' "$T/site/p/2024-03-files.tsv")" = 1 ]
+	[ "$(awk -F'\t' '$2 == "ENCFF152HME" { print $5 }' "$T/site/files.tsv")" = 4 ]
+	# The month's chart draws the month's count (3), with the same label.
+	sed -n '/<h2>Top files by downloads/,/<\/svg>/p' "$T/site/p/2024-01.html" >"$T/chart"
+	grep -qF '>ENCFF152HME<' "$T/chart"
+	grep -qE '>3<' "$T/chart"
+	run -1 grep -qE '>4<' "$T/chart"
+	# The key's name is never a label where the accession is known.
+	run -1 grep -rlF '>ENCFF152HME.bigBed<' "$T/site"
+	grep -qF '>ENCFF152HME<' "$T/site/index.html"
 }
 
 @test "report: regeneration rewrites only what changed, removes what is gone" {

@@ -58,7 +58,8 @@ struct client {
 
 struct requester {
 	int	 id;
-	const char *name;
+	const char *name;	/* as published: see reqname() */
+	char	 pname[PSEUDO_NAMELEN];
 	long long dl, bytes;
 	double	 clients, files;
 	size_t	 d0, nd;
@@ -91,12 +92,18 @@ struct period {
 	double	 uclients, uobjs, ureqs, updl;
 	double	 avgsize;
 	long long nfiles;
+	int	 approx;	/* uclients, updl: HyperLogLog estimates */
 };
 
 static PGconn	*db;
 static struct site *site;
 static const char *outdir;
-static int	 aflag, Hflag, nflag, vflag, failed;
+static int	 aflag, Hflag, nflag, Rflag, vflag, failed;
+/*
+ * Pair tables link a requester to downloaders: not when requesters are
+ * shown by name and downloaders by pseudonym (it would unmask them).
+ */
+static int	 tie;
 static const char *limitp[1];	/* LIMIT of the top lists: NULL = all */
 static char	 limitbuf[24];
 static long long topn = 25;
@@ -136,8 +143,8 @@ static char	 note[256];
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: report [-Hanv] [-d conninfo] [-k keyfile] "
-	    "[-t top] -o dir\n");
+	fprintf(stderr, "usage: report [-HRanv] [-d conninfo] "
+	    "[-k keyfile] [-t top] -o dir\n");
 	exit(2);
 }
 
@@ -451,22 +458,30 @@ loadobjects(void)
 	int n, id;
 
 	/*
-	 * Sums first, then the (costly) hll unions of the rows kept only:
-	 * with -H that is the top files, not all of them.
+	 * Downloads, bytes and distinct downloaders, exact and all-time, from
+	 * report_obj (sql/030): with -H, the top files through its rank
+	 * index, whatever the number of days or log rows; the site adds each
+	 * file's other sums, of the files with downloads in the rollups.
 	 */
-	r = kept(query("objects",
-	    "WITH t AS (SELECT object_id, sum(requests) AS requests,"
-	    "  sum(downloads) AS dl, sum(full_downloads) AS full,"
-	    "  sum(partial_downloads) AS partial, sum(bytes_sent) AS bytes,"
-	    "  sum(errors) AS errors FROM daily_object GROUP BY object_id"
-	    "  HAVING sum(downloads) > 0 ORDER BY dl DESC, object_id"
-	    "  LIMIT $1::bigint),"
-	    " h AS (SELECT object_id, hll_union_agg(d.downloaders) AS u"
-	    "  FROM daily_object d JOIN t USING (object_id) GROUP BY 1)"
-	    " SELECT o.object_id, o.bucket, o.key, o.size, t.requests, t.dl,"
-	    " t.full, t.partial, t.bytes, t.errors, hll_cardinality(h.u)"
-	    " FROM t JOIN objects o USING (object_id) JOIN h USING (object_id)"
-	    " ORDER BY t.dl DESC, o.object_id", 1, limitp));
+	if (Hflag)
+		r = kept(query("objects", "SELECT o.object_id, o.bucket, o.key,"
+		    " o.size, 0, r.downloads, 0, 0, r.bytes_sent, 0,"
+		    " r.downloaders FROM report_obj r JOIN objects o"
+		    " USING (object_id) WHERE r.downloads > 0"
+		    " ORDER BY r.downloads DESC, r.object_id LIMIT $1::bigint",
+		    1, limitp));
+	else
+		r = kept(query("objects",
+		    "WITH t AS (SELECT object_id, sum(requests) AS requests,"
+		    "  sum(full_downloads) AS full,"
+		    "  sum(partial_downloads) AS partial, sum(errors) AS errors"
+		    "  FROM daily_object GROUP BY object_id"
+		    "  HAVING sum(downloads) > 0)"
+		    " SELECT o.object_id, o.bucket, o.key, o.size, t.requests,"
+		    " r.downloads, t.full, t.partial, r.bytes_sent, t.errors,"
+		    " r.downloaders FROM t JOIN report_obj r USING (object_id)"
+		    " JOIN objects o USING (object_id)"
+		    " ORDER BY r.downloads DESC, o.object_id", 0, NULL));
 	n = PQntuples(r);
 	nobjs = (size_t)n;
 	objs = xcalloc(nobjs + 1, sizeof(*objs));
@@ -518,17 +533,21 @@ loadclients(void)
 	size_t i, j;
 	int id;
 
-	r = kept(query("clients",
-	    "WITH t AS (SELECT client_id, sum(downloads) AS dl,"
-	    "  sum(bytes_sent) AS bytes FROM daily_client GROUP BY client_id"
-	    "  HAVING sum(downloads) > 0 ORDER BY dl DESC, client_id"
-	    "  LIMIT $1::bigint),"
-	    " h AS (SELECT client_id, hll_union_agg(d.objects) AS u"
-	    "  FROM daily_client d JOIN t USING (client_id) GROUP BY 1)"
-	    " SELECT c.client_id, host(c.ip), t.dl, t.bytes,"
-	    " hll_cardinality(h.u)"
-	    " FROM t JOIN clients c USING (client_id) JOIN h USING (client_id)"
-	    " ORDER BY t.dl DESC, c.client_id", 1, limitp));
+	/* As loadobjects(), from report_cli. */
+	if (Hflag)
+		r = kept(query("clients", "SELECT c.client_id, host(c.ip),"
+		    " r.downloads, r.bytes_sent, r.objects FROM report_cli r"
+		    " JOIN clients c USING (client_id) WHERE r.downloads > 0"
+		    " ORDER BY r.downloads DESC, r.client_id LIMIT $1::bigint",
+		    1, limitp));
+	else
+		r = kept(query("clients", "SELECT c.client_id, host(c.ip),"
+		    " r.downloads, r.bytes_sent, r.objects"
+		    " FROM (SELECT client_id FROM daily_client GROUP BY 1"
+		    "  HAVING sum(downloads) > 0) t"
+		    " JOIN report_cli r USING (client_id)"
+		    " JOIN clients c USING (client_id)"
+		    " ORDER BY r.downloads DESC, r.client_id", 0, NULL));
 	nclients = (size_t)PQntuples(r);
 	clients = xcalloc(nclients + 1, sizeof(*clients));
 	clibyid = xcalloc(nclients + 1, sizeof(*clibyid));
@@ -579,12 +598,12 @@ loadrequesters(void)
 
 	r = kept(query("requesters",
 	    "SELECT t.requester_id, r.requester, t.dl, t.bytes,"
-	    " hll_cardinality(t.c), hll_cardinality(t.o)"
+	    " coalesce(x.clients, 0), coalesce(x.objects, 0)"
 	    " FROM (SELECT requester_id, sum(downloads) AS dl,"
-	    "  sum(bytes_sent) AS bytes, hll_union_agg(clients) AS c,"
-	    "  hll_union_agg(objects) AS o"
+	    "  sum(bytes_sent) AS bytes"
 	    "  FROM daily_requester GROUP BY requester_id) t"
 	    " LEFT JOIN requesters r USING (requester_id)"
+	    " LEFT JOIN report_req x USING (requester_id)"
 	    " WHERE t.dl > 0 ORDER BY t.dl DESC, t.requester_id", 0, NULL));
 	nreqs = (size_t)PQntuples(r);
 	reqs = xcalloc(nreqs + 1, sizeof(*reqs));
@@ -596,6 +615,10 @@ loadrequesters(void)
 		q->name = val(r, (int)i, 1);
 		if (q->name == NULL || q->id == 0 || strcmp(q->name, "-") == 0)
 			q->name = "anonymous";
+		else if (!Rflag && !pseudo_public_requester(q->name)) {
+			pseudo_requester(key, keylen, q->name, q->pname);
+			q->name = q->pname;
+		}
 		q->dl = num(r, (int)i, 2);
 		q->bytes = num(r, (int)i, 3);
 		q->clients = dbl(r, (int)i, 4);
@@ -955,6 +978,55 @@ loadtotals(void)
 	PQclear(r);
 }
 
+/*
+ * All time, exactly: the distinct counts the fold keeps (sql/030) instead
+ * of the union of the days' HyperLogLog sets.  Reads one row per file,
+ * downloader and requester.
+ */
+static void
+exactall(struct period *q)
+{
+	PGresult *r;
+
+	r = query("report_obj", "SELECT"
+	    " (SELECT count(*) FROM report_obj WHERE downloads > 0),"
+	    " (SELECT coalesce(sum(downloaders), 0) FROM report_obj),"
+	    " (SELECT avg(o.size) FROM report_obj r JOIN objects o"
+	    "  USING (object_id) WHERE r.downloads > 0),"
+	    " (SELECT count(*) FROM report_cli WHERE downloads > 0),"
+	    " (SELECT count(*) FROM report_req WHERE requester_id <> 0)",
+	    0, NULL);
+	q->nfiles = num(r, 0, 0);
+	q->updl = dbl(r, 0, 1);
+	q->avgsize = dbl(r, 0, 2);
+	q->uclients = dbl(r, 0, 3);
+	q->ureqs = dbl(r, 0, 4);
+	q->approx = 0;
+	PQclear(r);
+}
+
+/*
+ * An estimate never contradicts the exact numbers beside it: a period has
+ * at least as many unique downloads as files and downloaders, and at most
+ * as many as downloads.
+ */
+static void
+clampperiod(struct period *q)
+{
+	if (!q->approx)
+		return;
+	if (q->updl < (double)q->nfiles)
+		q->updl = (double)q->nfiles;
+	if (q->updl < q->uclients)
+		q->updl = q->uclients;
+	if (q->updl > (double)q->dl)
+		q->updl = (double)q->dl;
+	if (q->uclients > q->updl)
+		q->uclients = q->updl;
+	if (q->uclients < 1 && q->dl > 0)
+		q->uclients = 1;
+}
+
 static void
 loadperiods(void)
 {
@@ -965,13 +1037,31 @@ loadperiods(void)
 
 	for (f = 0; f < (Hflag ? 1u : 3u); f++) {
 		p[0] = fmt[f];
-		r = kept(query("daily_total", "SELECT to_char(day, $1) AS p,"
+		r = kept(query("daily_total", f == 0 ?
+		    "SELECT to_char(day, $1) AS p,"
+		    " sum(requests), sum(downloads), sum(bytes_sent), sum(errors)"
+		    " FROM daily_total GROUP BY 1 ORDER BY 1" :
+		    "SELECT to_char(day, $1) AS p,"
 		    " sum(requests), sum(downloads), sum(bytes_sent), sum(errors),"
 		    " hll_cardinality(hll_union_agg(downloaders)),"
 		    " hll_cardinality(hll_union_agg(objects)),"
 		    " hll_cardinality(hll_union_agg(requesters)),"
 		    " hll_cardinality(hll_union_agg(object_downloaders))"
 		    " FROM daily_total GROUP BY 1 ORDER BY 1", 1, p));
+		if (f == 0) {
+			/* All time: exactall(), below. */
+			periods = xreallocarray(periods, nperiods + 1,
+			    sizeof(*periods));
+			for (i = 0; i < (size_t)PQntuples(r); i++) {
+				memset(&periods[nperiods], 0, sizeof(*periods));
+				periods[nperiods].name = val(r, (int)i, 0);
+				periods[nperiods].requests = num(r, (int)i, 1);
+				periods[nperiods].dl = num(r, (int)i, 2);
+				periods[nperiods].bytes = num(r, (int)i, 3);
+				periods[nperiods++].errors = num(r, (int)i, 4);
+			}
+			continue;
+		}
 		a = query("objects", "SELECT d.p, avg(o.size), count(*)"
 		    " FROM (SELECT DISTINCT to_char(day, $1) AS p, object_id"
 		    "  FROM daily_object WHERE downloads > 0) d"
@@ -1000,6 +1090,7 @@ loadperiods(void)
 			q->uobjs = dbl(r, (int)i, 6);
 			q->ureqs = dbl(r, (int)i, 7);
 			q->updl = dbl(r, (int)i, 8);
+			q->approx = 1;
 			for (j = 0; j < (size_t)PQntuples(a); j++)
 				if (strcmp(PQgetvalue(a, (int)j, 0), q->name) == 0) {
 					q->avgsize = dbl(a, (int)j, 1);
@@ -1013,6 +1104,10 @@ loadperiods(void)
 		PQclear(a);
 		PQclear(q2);
 	}
+	if (nperiods > 0 && strcmp(periods[0].name, "all") == 0)
+		exactall(&periods[0]);
+	for (i = 0; i < nperiods; i++)
+		clampperiod(&periods[i]);
 	if (nperiods == 0) {
 		periods = xcalloc(1, sizeof(*periods));
 		periods[0].name = "all";
@@ -1133,6 +1228,17 @@ buildgroups(size_t field, struct meta *m, size_t nm, size_t *np)
 	}
 	free(k);
 	groupuniq(g, ng);
+	/*
+	 * The union's estimate, within what the exact numbers allow: at
+	 * least the files' own largest count, at most the downloads.
+	 */
+	for (i = 0; i < ng; i++) {
+		for (x = 0; x < g[i].nobj; x++)
+			if (g[i].clients < objs[g[i].objs[x]].uniq)
+				g[i].clients = objs[g[i].objs[x]].uniq;
+		if (g[i].clients > (double)g[i].dl)
+			g[i].clients = (double)g[i].dl;
+	}
 	if (g != NULL)
 		qsort(g, ng, sizeof(*g), cmpgroupdl);
 	*np = ng;
@@ -1193,6 +1299,17 @@ tilenum(const char *label, long long n)
 
 	html_num(&b, n);
 	tile(label, "%s", b.p);
+	html_free(&b);
+}
+
+/* A count, marked "≈" when it is an estimate. */
+static void
+tileest(const char *label, double v, int approx)
+{
+	struct html_buf b = { 0 };
+
+	html_num(&b, (long long)(v + 0.5));
+	tile(label, "%s%s", approx ? "\xe2\x89\x88\xc2\xa0" : "", b.p);
 	html_free(&b);
 }
 
@@ -1350,6 +1467,13 @@ rlink(const char *fmt, ...)
 	return b;
 }
 
+/* A file's one label: its accession when the portal knows it. */
+static const char *
+objlabel(const struct obj *o)
+{
+	return o->acc != NULL && *o->acc != '\0' ? o->acc : o->base;
+}
+
 static const char *
 objlink(const struct obj *o)
 {
@@ -1399,9 +1523,9 @@ chart(const char *title, const struct day *d, size_t n, const long long *all)
 	free(v);
 }
 
-/* Top files as a horizontal bar chart. */
+/* Top files as a horizontal bar chart; vals NULL: all-time downloads. */
 static void
-objchart(const char *title, size_t *idx, size_t n)
+objchart(const char *title, size_t *idx, const long long *vals, size_t n)
 {
 	const char **lab, **href;
 	double *v;
@@ -1415,10 +1539,9 @@ objchart(const char *title, size_t *idx, size_t n)
 	for (i = 0; i < n; i++) {
 		struct obj *o = &objs[idx ? idx[i] : i];
 
-		lab[i] = o->acc && strstr(o->base, o->acc) == NULL ? o->acc :
-		    o->base;
+		lab[i] = objlabel(o);
 		href[i] = xstrdup(objlink(o));
-		v[i] = (double)o->dl;
+		v[i] = (double)(vals ? vals[i] : o->dl);
 	}
 	html_puts(&pg, "<h2>");
 	html_esc(&pg, title);
@@ -1437,7 +1560,7 @@ objrow(size_t rank, const struct obj *o)
 {
 	row_begin();
 	cell_num((long long)rank);
-	cell_link(o->base, objlink(o));
+	cell_link(objlabel(o), objlink(o));
 	cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
 	cell_text(o->assay);
 	cell_num(o->dl);
@@ -1599,9 +1722,9 @@ homepage(void)
 	begin("Downloads dashboard", note, 0);
 	html_puts(&pg, "<div class=\"tiles\">\n");
 	tilenum("Total downloads", a->dl);
-	tilenum("Unique downloads", (long long)(a->updl + 0.5));
+	tileest("Unique downloads", a->updl, a->approx);
 	tilebytes("Average file size", a->avgsize);
-	tilenum("Unique downloaders", (long long)(a->uclients + 0.5));
+	tileest("Unique downloaders", a->uclients, a->approx);
 	tilenum("Unique files", a->nfiles);
 	tilenum("Unique requesters", (long long)(a->ureqs + 0.5));
 	html_puts(&pg, "</div>\n<p class=\"dl\"><a href=\"summary.tsv\" "
@@ -1621,7 +1744,7 @@ homepage(void)
 	    a->nfiles, a->ureqs, a->requests, a->bytes, a->errors);
 	put("summary.tsv", &tsv);
 	chart("Downloads over time", NULL, 0, tot_dl);
-	objchart("Top files by downloads", NULL, n < 15 ? n : 15);
+	objchart("Top files by downloads", NULL, NULL, n < 15 ? n : 15);
 	objtable("Most downloaded files", "top-files.tsv", NULL, n, n);
 	html_printf(&pg, "<p><a href=\"files.html\">All %lld files \xe2\x86\x92</a></p>\n",
 	    a->nfiles);
@@ -1659,7 +1782,7 @@ filepages(void)
 		html_puts(&sub, o->bucket ? o->bucket : "");
 		html_puts(&sub, "/");
 		html_puts(&sub, o->key);
-		begin(o->base, sub.p, 1);
+		begin(objlabel(o), sub.p, 1);
 		html_free(&sub);
 		html_puts(&pg, "<div class=\"tiles\">\n");
 		tilenum("Downloads", o->dl);
@@ -1698,8 +1821,12 @@ filepages(void)
 
 		snprintf(rel, sizeof(rel), "f/%d.tsv", o->id);
 		toptitle(h2, sizeof(h2), "downloaders", o->np, o->uniq);
-		tab_begin(h2, rel, "#Rank", "Downloader", "Requester",
-		    "#Downloads", "#Bytes sent", NULL);
+		if (tie)
+			tab_begin(h2, rel, "#Rank", "Downloader", "Requester",
+			    "#Downloads", "#Bytes sent", NULL);
+		else
+			tab_begin(h2, rel, "#Rank", "Downloader", "#Downloads",
+			    "#Bytes sent", NULL);
 		for (p = o->p0; p < o->p0 + o->np; p++) {
 			struct pair *x = &opairs[p];
 			struct client *c = &clients[x->client];
@@ -1708,7 +1835,9 @@ filepages(void)
 			row_begin();
 			cell_num((long long)(p - o->p0 + 1));
 			cell_link(c->name, clientlink(c));
-			cell_link(q ? q->name : "anonymous", q ? reqlink(q) : NULL);
+			if (tie)
+				cell_link(q ? q->name : "anonymous",
+				    q ? reqlink(q) : NULL);
 			cell_num(x->dl);
 			cell_bytes(x->bytes);
 			row_end();
@@ -1739,8 +1868,12 @@ clientpages(void)
 		chart("Downloads over time", cdays + c->d0, c->nd, NULL);
 		snprintf(rel, sizeof(rel), "d/%d.tsv", c->id);
 		toptitle(h2, sizeof(h2), "files downloaded", c->np, c->files);
-		tab_begin(h2, rel, "#Rank", "File", "Experiment",
-		    "Requester", "#Downloads", "#Bytes sent", NULL);
+		if (tie)
+			tab_begin(h2, rel, "#Rank", "File", "Experiment",
+			    "Requester", "#Downloads", "#Bytes sent", NULL);
+		else
+			tab_begin(h2, rel, "#Rank", "File", "Experiment",
+			    "#Downloads", "#Bytes sent", NULL);
 		for (p = c->p0; p < c->p0 + c->np; p++) {
 			struct pair *x = &cpairs[p];
 			struct obj *o = &objs[x->obj];
@@ -1748,9 +1881,11 @@ clientpages(void)
 
 			row_begin();
 			cell_num((long long)(p - c->p0 + 1));
-			cell_link(o->base, objlink(o));
+			cell_link(objlabel(o), objlink(o));
 			cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
-			cell_link(q ? q->name : "anonymous", q ? reqlink(q) : NULL);
+			if (tie)
+				cell_link(q ? q->name : "anonymous",
+				    q ? reqlink(q) : NULL);
 			cell_num(x->dl);
 			cell_bytes(x->bytes);
 			row_end();
@@ -1770,8 +1905,10 @@ reqpages(void)
 	for (i = 0; i < nreqs; i++) {
 		struct requester *q = &reqs[i];
 
-		begin(q->name, "Requester (the authenticated identity of the "
-		    "requests; anonymous when unsigned)", 1);
+		begin(q->name, q->name == q->pname ? "Requester, shown by a "
+		    "keyed pseudonym of its identity" : "Requester (the "
+		    "authenticated identity of the requests; anonymous when "
+		    "unsigned)", 1);
 		html_puts(&pg, "<div class=\"tiles\">\n");
 		tilenum("Downloads", q->dl);
 		tilenum("Downloaders", (long long)(q->clients + 0.5));
@@ -1782,8 +1919,12 @@ reqpages(void)
 		snprintf(rel, sizeof(rel), "r/%d.tsv", q->id);
 		toptitle(h2, sizeof(h2), "downloads by file and downloader",
 		    q->np, (double)q->dl);
-		tab_begin(h2, rel, "#Rank", "File", "Experiment", "Downloader",
-		    "#Downloads", "#Bytes sent", NULL);
+		if (tie)
+			tab_begin(h2, rel, "#Rank", "File", "Experiment",
+			    "Downloader", "#Downloads", "#Bytes sent", NULL);
+		else
+			tab_begin(h2, rel, "#Rank", "File", "Experiment",
+			    "#Downloads", "#Bytes sent", NULL);
 		for (p = q->p0; p < q->p0 + q->np; p++) {
 			struct pair *x = &rpairs[p];
 			struct obj *o = &objs[x->obj];
@@ -1791,9 +1932,10 @@ reqpages(void)
 
 			row_begin();
 			cell_num((long long)(p - q->p0 + 1));
-			cell_link(o->base, objlink(o));
+			cell_link(objlabel(o), objlink(o));
 			cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
-			cell_link(c->name, clientlink(c));
+			if (tie)
+				cell_link(c->name, clientlink(c));
 			cell_num(x->dl);
 			cell_bytes(x->bytes);
 			row_end();
@@ -1837,7 +1979,7 @@ grouppages(const char *dir, const char *what, const char *kind,
 		}
 		html_puts(&pg, "<div class=\"tiles\">\n");
 		tilenum("Downloads", q->dl);
-		tilenum("Unique downloaders", (long long)(q->clients + 0.5));
+		tileest("Unique downloaders", q->clients, 1);
 		tilenum("Files downloaded", (long long)q->nobj);
 		tilebytes("Bytes sent", (double)q->bytes);
 		html_puts(&pg, "</div>\n");
@@ -1879,7 +2021,8 @@ grouplist(const char *rel, const char *title, const char *dir,
 	snprintf(tsvrel, sizeof(tsvrel), "%.*s.tsv",
 	    (int)(strlen(rel) - 5), rel);
 	tab_begin(NULL, tsvrel, "#Rank", what, "Title", "#Files",
-	    "#Downloads", "#Unique downloaders", "#Bytes sent", NULL);
+	    "#Downloads", "#\xe2\x89\x88 Unique downloaders", "#Bytes sent",
+	    NULL);
 	root = "";
 	for (i = 0; i < ng; i++) {
 		row_begin();
@@ -1904,6 +2047,7 @@ periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
 {
 	char rel[64], sub[128];
 	size_t i, *idx, n, ntc;
+	long long *pdl;
 	struct day *d;
 	int y, m, dd;
 
@@ -1911,9 +2055,9 @@ periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
 	begin(q->name, sub, 1);
 	html_puts(&pg, "<div class=\"tiles\">\n");
 	tilenum("Total downloads", q->dl);
-	tilenum("Unique downloads", (long long)(q->updl + 0.5));
+	tileest("Unique downloads", q->updl, q->approx);
 	tilebytes("Average file size", q->avgsize);
-	tilenum("Unique downloaders", (long long)(q->uclients + 0.5));
+	tileest("Unique downloaders", q->uclients, q->approx);
 	tilenum("Unique files", q->nfiles);
 	tilenum("Unique requesters", (long long)(q->ureqs + 0.5));
 	html_puts(&pg, "</div>\n");
@@ -1971,16 +2115,18 @@ periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
 	}
 	free(d);
 	idx = xcalloc((size_t)PQntuples(to) + 1, sizeof(*idx));
+	pdl = xcalloc((size_t)PQntuples(to) + 1, sizeof(*pdl));
 	for (i = n = 0; i < (size_t)PQntuples(to); i++) {
 		struct obj *o;
 
 		if (strcmp(PQgetvalue(to, (int)i, 0), q->name) == 0 &&
-		    (o = findobj((int)num(to, (int)i, 1))) != NULL)
+		    (o = findobj((int)num(to, (int)i, 1))) != NULL) {
+			pdl[n] = num(to, (int)i, 2);
 			idx[n++] = (size_t)(o - objs);
+		}
 	}
 	snprintf(rel, sizeof(rel), "p/%s-files.tsv", q->name);
-	objchart("Most downloaded files (all time counts)", idx,
-	    n < 15 ? n : 15);
+	objchart("Top files by downloads", idx, pdl, n < 15 ? n : 15);
 	tab_begin("Most downloaded files", rel, "#Rank", "File",
 	    "Experiment", "Assay", "#Downloads in period", NULL);
 	for (i = ntc = 0; i < (size_t)PQntuples(to); i++) {
@@ -1991,7 +2137,7 @@ periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
 			continue;
 		row_begin();
 		cell_num((long long)++ntc);
-		cell_link(o->base, objlink(o));
+		cell_link(objlabel(o), objlink(o));
 		cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
 		cell_text(o->assay);
 		cell_num(num(to, (int)i, 2));
@@ -1999,6 +2145,7 @@ periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
 	}
 	tab_end(ntc, ntc);
 	free(idx);
+	free(pdl);
 	snprintf(rel, sizeof(rel), "p/%s-downloaders.tsv", q->name);
 	tab_begin("Most active downloaders", rel, "#Rank", "Downloader",
 	    "#Downloads in period", "#Bytes sent", NULL);
@@ -2052,7 +2199,8 @@ periodpages(void)
 	}
 	begin("Periods", "Downloads per year and per month", 0);
 	tab_begin(NULL, "periods.tsv", "Period", "#Downloads",
-	    "#Unique downloads", "#Unique downloaders", "#Unique files",
+	    "#\xe2\x89\x88 Unique downloads", "#\xe2\x89\x88 Unique downloaders",
+	    "#Unique files",
 	    "#Unique requesters", "#Bytes sent", NULL);
 	for (i = 1; i < nperiods; i++) {
 		struct period *q = &periods[i];
@@ -2088,8 +2236,10 @@ listpages(void)
 	    "without the key", 0);
 	clienttable(NULL, "downloaders.tsv", nclients, LISTMAX);
 	finish("downloaders.html");
-	begin("Requesters", "Authenticated identities (anonymous: unsigned "
-	    "requests)", 0);
+	begin("Requesters", Rflag ? "Authenticated identities (anonymous: "
+	    "unsigned requests)" : "Authenticated identities by keyed "
+	    "pseudonym; anonymous (unsigned requests) and AWS services by "
+	    "name", 0);
 	reqtable(NULL, "requesters.tsv", nreqs);
 	finish("requesters.html");
 	grouplist("experiments.html", "Experiments", "e", "Experiment", exps,
@@ -2151,6 +2301,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "raw-addresses", no_argument, NULL, 'a' },
 		{ "networks", no_argument, NULL, 'n' },
+		{ "show-requesters", no_argument, NULL, 'R' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conninfo = "", *keyfile = NULL;
@@ -2159,11 +2310,14 @@ main(int argc, char *argv[])
 	PGresult *r;
 
 	out_init();
-	while ((ch = getopt_long(argc, argv, "Had:k:no:t:v", longopts,
+	while ((ch = getopt_long(argc, argv, "HRad:k:no:t:v", longopts,
 	    NULL)) != -1)
 		switch (ch) {
 		case 'H':
 			Hflag = 1;
+			break;
+		case 'R':
+			Rflag = 1;
 			break;
 		case 'a':
 			aflag = 1;
@@ -2233,8 +2387,12 @@ main(int argc, char *argv[])
 	/* One snapshot: a concurrent pgload cannot tear the numbers. */
 	PQclear(query("begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 	    0, NULL));
-	if (!aflag && !nflag)
+	tie = !Rflag || aflag;
+	if ((!aflag && !nflag) || !Rflag)
 		loadkey(keyfile);
+	if (!relexists("report_obj"))
+		errx(1, "table report_obj is missing: apply "
+		    "sql/030-report-exact.sql (pgload does)");
 	if ((site = site_open(outdir, err)) == NULL)
 		errx(1, "%s", err);
 
@@ -2258,9 +2416,10 @@ main(int argc, char *argv[])
 	civil(dmax, &y, &m, &d);
 	snprintf(d1, sizeof(d1), "%04d-%02d-%02d", y, m, d);
 	snprintf(note, sizeof(note), "Downloads from %s to %s (UTC), from S3 "
-	    "server access logs. %s", d0, d1, aflag ? "Raw client addresses: "
+	    "server access logs. %s%s", d0, d1, aflag ? "Raw client addresses: "
 	    "internal use only." : nflag ? "Downloaders are shown by "
 	    "network (/24, /48)." : "Downloaders are shown by keyed "
+	    "pseudonyms.", Rflag ? "" : " Requesters are shown by keyed "
 	    "pseudonyms.");
 
 	homepage();
