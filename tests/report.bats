@@ -325,6 +325,36 @@ summary() {
 	[ -f "$T/site/mine.txt" ]
 }
 
+@test "report: a signal leaves no temporary file; none looks like a page" {
+	newdb report
+	"$ROOT/bench/genlogs.py" -n 5000 -s 4 --days 40 --keys 800 \
+	    --clients 1500 | logparse | pgload
+	# Killed at different points of the run (the assertions hold
+	# wherever it was): never a temporary file left behind.
+	for sig in TERM INT HUP TERM INT; do
+		report -o "$T/site" >/dev/null 2>&1 &
+		pid=$!
+		sleep 0.$((RANDOM % 9 + 1))
+		kill -s "$sig" "$pid" 2>/dev/null || true
+		st=0
+		wait "$pid" || st=$?
+		# Ended by the signal itself (128 + n), or done before it.
+		[ "$st" -eq 0 ] || [ "$st" -gt 128 ] || { echo "status $st"; return 1; }
+		[ ! -d "$T/site" ] || left=$(find "$T/site" -name '*.tmp.*')
+		[ -z "${left:-}" ] || { echo "left: $left"; return 1; }
+	done
+	# Temporary names are dot files: what a run writes under a page's
+	# name is always the whole page (seen with strace when it is there).
+	if command -v strace >/dev/null; then
+		rm -rf "$T/site"
+		strace -f -e trace=openat,rename -o "$T/trace" report -o "$T/site" >/dev/null
+		grep -E 'openat\(.*\.tmp\.' "$T/trace" | grep -vqE '/\.[^/]+\.tmp\.[A-Za-z0-9]{6}"' && return 1
+		grep -qE 'rename\(".*/\.index\.html\.tmp\.[A-Za-z0-9]{6}", ".*/index\.html"\)' "$T/trace"
+	fi
+	run -0 --separate-stderr report -o "$T/site"
+	[ -s "$T/site/index.html" ]
+}
+
 @test "report: -H writes the same home page alone, and removes nothing" {
 	load_fixture
 	run -0 --separate-stderr report -o "$T/site"

@@ -12,6 +12,7 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -158,6 +159,18 @@ vlog(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarnx(fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A signal ends the run without leaving the temporary file of the page
+ * being written; the pages already written are whole (site.h).
+ */
+static void
+onsignal(int sig)
+{
+	site_signal_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 /* Run a query with text parameters; any failure ends the run (exit 1). */
@@ -2393,6 +2406,9 @@ main(int argc, char *argv[])
 	if (!relexists("report_obj"))
 		errx(1, "table report_obj is missing: apply "
 		    "sql/030-report-exact.sql (pgload does)");
+	signal(SIGINT, onsignal);
+	signal(SIGTERM, onsignal);
+	signal(SIGHUP, onsignal);
 	if ((site = site_open(outdir, err)) == NULL)
 		errx(1, "%s", err);
 
