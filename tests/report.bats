@@ -303,6 +303,81 @@ summary() {
 	grep -qF '>ENCFF152HME<' "$T/site/index.html"
 }
 
+# mmdb_fixture DIR: a country and an ASN database for the fixture's
+# addresses (192.0.2.44 is in neither; 2001:db8:ffff:1::42 has no country).
+mmdb_fixture() {
+	"$ROOT/tests/harness/mkmmdb" country "$1/country.mmdb" <<-EOF || return 1
+	198.51.100.0/24 US United States
+	2001:db8:abcd::/48 DE Germany
+	203.0.113.0/24 JP Japan
+	EOF
+	"$ROOT/tests/harness/mkmmdb" asn "$1/asn.mmdb" <<-EOF
+	198.51.100.0/24 64500 Example University
+	203.0.113.0/25 64501 Example Research Network
+	2001:db8::/32 64502 Example IPv6 Institute
+	EOF
+}
+
+@test "report: --geoip-database: downloads and downloaders by country and network" {
+	load_fixture
+	mmdb_fixture "$T"
+	run -0 --separate-stderr report --geoip-database "$T/country.mmdb" \
+	    --geoip-database "$T/asn.mmdb" -o "$T/site"
+	[ "$stderr" = "" ]
+	# Per country and per network, as SQL over the logs counts them.
+	place="FROM logs l JOIN operations o USING (operation_id)
+	    JOIN clients c USING (client_id)
+	    WHERE o.operation = 'REST.GET.OBJECT' AND l.http_status IN (200, 206)"
+	diff <(awk -F'\t' 'NR > 1 { print $3, $4, $5 }' "$T/site/countries.tsv" | sort) \
+	    <(q "SELECT CASE WHEN c.ip << '198.51.100.0/24' THEN 'US'
+	        WHEN c.ip << '2001:db8:abcd::/48' THEN 'DE'
+	        WHEN c.ip << '203.0.113.0/24' THEN 'JP' ELSE '' END,
+	        count(*), count(DISTINCT l.client_id) $place GROUP BY 1" |
+	        tr '|' ' ' | sort)
+	diff <(awk -F'\t' 'NR > 1 { print $2, $4, $5 }' "$T/site/networks.tsv" | sort) \
+	    <(q "SELECT CASE WHEN c.ip << '198.51.100.0/24' THEN 'AS64500'
+	        WHEN c.ip << '203.0.113.0/25' THEN 'AS64501'
+	        WHEN c.ip << '2001:db8::/32' THEN 'AS64502' ELSE 'Unknown' END,
+	        count(*), count(DISTINCT l.client_id) $place GROUP BY 1" |
+	        tr '|' ' ' | sort)
+	grep -qP "^[0-9]+\tUnited%20States\tUS\t2\t1\t" "$T/site/countries.tsv"
+	grep -qP '\tAS64502\tExample%20IPv6%20Institute\t' "$T/site/networks.tsv"
+	# The tables add up to the home page's totals.
+	for t in countries networks; do
+		[ "$(awk -F'\t' 'NR > 1 { s += $4 } END { print s }' "$T/site/$t.tsv")" = "$(summary "$T/site" downloads)" ]
+		[ "$(awk -F'\t' 'NR > 1 { s += $5 } END { print s }' "$T/site/$t.tsv")" = "$(summary "$T/site" unique_downloaders)" ]
+	done
+	[ "$(summary "$T/site" countries)" = 3 ]
+	[ "$(summary "$T/site" networks)" = 3 ]
+	# The home page: tiles, a chart linking to the countries page.
+	grep -q '<div class="v">3</div><div class="l">Countries</div>' "$T/site/index.html"
+	grep -qF 'aria-label="Downloads by country"' "$T/site/index.html"
+	grep -qF 'href="countries.html"' "$T/site/index.html"
+	grep -qF 'href="networks.tsv"' "$T/site/networks.html"
+	# A downloader's page says where it is.
+	d=$(q "SELECT client_id FROM clients WHERE ip = '198.51.100.7'")
+	grep -qF '<dt>Country</dt><dd>United States (US)</dd>' "$T/site/d/$d.html"
+	grep -qF '<dt>Network</dt><dd>AS64500 Example University</dd>' "$T/site/d/$d.html"
+	d=$(q "SELECT client_id FROM clients WHERE ip = '192.0.2.44'")
+	grep -qF '<dt>Country</dt><dd><span class="small">unknown</span>' "$T/site/d/$d.html"
+	# Still no address in the site.
+	run -1 grep -rlE '([0-9]{1,3}\.){3}[0-9]{1,3}' "$T/site"
+	run -1 grep -rliE '2001:db8' "$T/site"
+	# -H writes the same home page.
+	cp "$T/site/index.html" "$T/full.html"
+	run -0 --separate-stderr report -H --geoip-database "$T/country.mmdb" \
+	    --geoip-database "$T/asn.mmdb" -o "$T/site"
+	cmp "$T/full.html" "$T/site/index.html"
+	# Without a database the site is as before: no geography.
+	run -0 --separate-stderr report -o "$T/plain"
+	[ ! -e "$T/plain/countries.html" ] && [ ! -e "$T/plain/networks.tsv" ]
+	run -1 grep -rlF 'Countries' "$T/plain"
+	# A database that cannot be opened is a usage error.
+	run -2 --separate-stderr report --geoip-database "$T/nonesuch.mmdb" -o "$T/x"
+	[[ "$stderr" == "report: --geoip-database $T/nonesuch.mmdb: "* ]]
+	run -2 --separate-stderr report --geoip-database "$F/site.log" -o "$T/x"
+}
+
 @test "report: regeneration rewrites only what changed, removes what is gone" {
 	load_fixture
 	run -0 --separate-stderr report -o "$T/site"

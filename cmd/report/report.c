@@ -23,6 +23,8 @@
 #include <libpq-fe.h>
 #include <openssl/sha.h>
 
+#include "geo.h"
+#include "hmap.h"
 #include "html.h"
 #include "out.h"
 #include "pseudo.h"
@@ -135,6 +137,20 @@ static int	 monthly;
 static size_t	 nbins;
 static char	**binlabel;
 
+/* Downloads by country and by network, with --geoip-database. */
+struct place {
+	char	*key;		/* "US", "AS64500"; "" when unknown */
+	char	*name;		/* "United States", the network's owner */
+	long long dl, bytes, clients;
+};
+
+#define GEOMAX	16
+static const char *geodb[GEOMAX];
+static size_t	 ngeodb;
+static struct geo *geo;
+static struct place *countries, *networks;
+static size_t	 ncountries, nnetworks;
+
 static struct period *periods;	/* "all", years, months */
 static size_t	 nperiods;
 
@@ -145,7 +161,7 @@ static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr, "usage: report [-HRanv] [-d conninfo] "
-	    "[-k keyfile] [-t top] -o dir\n");
+	    "[--geoip-database file] [-k keyfile] [-t top] -o dir\n");
 	exit(2);
 }
 
@@ -754,6 +770,89 @@ loadpairs(void)
 		if (q->np++ == 0)
 			q->p0 = i;
 	}
+}
+
+static void
+addplace(struct hmap *h, struct place **v, size_t *n, const char *k,
+    const char *name, long long dl, long long bytes)
+{
+	int64_t *slot;
+	int isnew;
+	struct place *p;
+
+	slot = hmap_get(h, k, strlen(k), 1, (int64_t)*n, &isnew);
+	if (isnew) {
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		p = &(*v)[(*n)++];
+		memset(p, 0, sizeof(*p));
+		p->key = xstrdup(k);
+		p->name = xstrdup(*k != '\0' ? name : "Unknown");
+	}
+	p = &(*v)[*slot];
+	p->dl += dl;
+	p->bytes += bytes;
+	p->clients++;
+}
+
+static int
+cmpplace(const void *a, const void *b)
+{
+	const struct place *x = a, *y = b;
+
+	if (x->dl != y->dl)
+		return (x->dl < y->dl) - (x->dl > y->dl);
+	return strcmp(x->key, y->key);
+}
+
+/*
+ * Every downloader's country and network, looked up here, at report time,
+ * in the local databases: the addresses never leave the machine, and only
+ * the sums per country and per network are published.  Every downloader
+ * with downloads, also with -H, so that the home page is the same.
+ */
+static void
+loadgeo(void)
+{
+	struct hmap *hc = hmap_new(), *hn = hmap_new();
+	struct geo_info gi;
+	char k[32];
+	PGresult *r;
+	int i, n;
+
+	r = query("report_cli", "SELECT host(c.ip), r.downloads, r.bytes_sent"
+	    " FROM report_cli r JOIN clients c USING (client_id)"
+	    " WHERE r.downloads > 0", 0, NULL);
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		geo_lookup(geo, val(r, i, 0), &gi);
+		addplace(hc, &countries, &ncountries, gi.cc, gi.country,
+		    num(r, i, 1), num(r, i, 2));
+		if (gi.asn != 0)
+			snprintf(k, sizeof(k), "AS%lu", gi.asn);
+		else
+			k[0] = '\0';
+		addplace(hn, &networks, &nnetworks, k, gi.org[0] ? gi.org :
+		    k, num(r, i, 1), num(r, i, 2));
+	}
+	PQclear(r);
+	hmap_free(hc);
+	hmap_free(hn);
+	if (countries != NULL)
+		qsort(countries, ncountries, sizeof(*countries), cmpplace);
+	if (networks != NULL)
+		qsort(networks, nnetworks, sizeof(*networks), cmpplace);
+	vlog("%zu countries, %zu networks", ncountries, nnetworks);
+}
+
+/* Known places (not the "Unknown" row). */
+static size_t
+nknown(const struct place *v, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += v[i].key[0] != '\0';
+	return k;
 }
 
 /* ENCODE metadata: optional, from encodefetch's tables when present. */
@@ -1441,6 +1540,34 @@ cell_bytes(long long n)
 	html_puts(&pg, "</td>");
 }
 
+static void cell_link(const char *, const char *);
+static void cell_num(long long);
+static void cell_bytes(long long);
+static void row_begin(void);
+static void row_end(void);
+
+static void
+placetable_rows(const struct place *v, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		row_begin();
+		cell_num((long long)i + 1);
+		if (v[i].key[0] == 'A' && v[i].key[1] == 'S') {
+			cell_link(v[i].key, NULL);
+			cell_link(v[i].name, NULL);
+		} else {
+			cell_link(v[i].name, NULL);
+			cell_link(v[i].key[0] ? v[i].key : NULL, NULL);
+		}
+		cell_num(v[i].dl);
+		cell_num(v[i].clients);
+		cell_bytes(v[i].bytes);
+		row_end();
+	}
+}
+
 static void
 tab_end(size_t shown, size_t total)
 {
@@ -1726,6 +1853,49 @@ portal(const char *kind, const char *name)
 	return b.p;
 }
 
+/* Countries or networks: a table (and its TSV), max rows on the page. */
+static void
+placetable(const char *h2, const char *tsvrel, int net, size_t max)
+{
+	size_t n = net ? nnetworks : ncountries;
+	const struct place *v = net ? networks : countries;
+
+	tab_begin(h2, tsvrel, "#Rank", net ? "Network" : "Country",
+	    net ? "Organisation" : "Code", "#Downloads", "#Downloaders",
+	    "#Bytes sent", NULL);
+	placetable_rows(v, 0, n < max ? n : max);
+	if (n > max) {
+		/* The rest goes to the TSV only. */
+		struct html_buf save = pg;
+
+		pg = (struct html_buf){ 0 };
+		placetable_rows(v, max, n);
+		html_free(&pg);
+		pg = save;
+	}
+	tab_end(n < max ? n : max, n);
+}
+
+/* Downloads by country, as a chart of the top ten. */
+static void
+countrychart(void)
+{
+	const char *lab[10], *href[10];
+	double v[10];
+	size_t i, n = ncountries < 10 ? ncountries : 10;
+
+	for (i = 0; i < n; i++) {
+		lab[i] = countries[i].name;
+		href[i] = "countries.html";
+		v[i] = (double)countries[i].dl;
+	}
+	html_puts(&pg, "<h2>Downloads by country</h2>\n<div class=\"card chart\">");
+	svg_hbar(&pg, n, lab, v, href, "Downloads by country");
+	html_puts(&pg, "</div>\n<p><a href=\"countries.html\">All countries "
+	    "\xe2\x86\x92</a> \xc2\xb7 <a href=\"networks.html\">All networks "
+	    "\xe2\x86\x92</a></p>\n");
+}
+
 static void
 homepage(void)
 {
@@ -1740,6 +1910,10 @@ homepage(void)
 	tileest("Unique downloaders", a->uclients, a->approx);
 	tilenum("Unique files", a->nfiles);
 	tilenum("Unique requesters", (long long)(a->ureqs + 0.5));
+	if (geo != NULL) {
+		tilenum("Countries", (long long)nknown(countries, ncountries));
+		tilenum("Networks", (long long)nknown(networks, nnetworks));
+	}
 	html_puts(&pg, "</div>\n<p class=\"dl\"><a href=\"summary.tsv\" "
 	    "type=\"text/tab-separated-values\">These numbers as TSV</a></p>\n");
 	/* The tiles as TSV: exact values, for scripts and for the tests. */
@@ -1755,8 +1929,13 @@ homepage(void)
 	    "bytes_sent\t%lld\n"
 	    "errors\t%lld\n", a->dl, a->updl, a->avgsize, a->uclients,
 	    a->nfiles, a->ureqs, a->requests, a->bytes, a->errors);
+	if (geo != NULL)
+		html_printf(&tsv, "countries\t%zu\nnetworks\t%zu\n",
+		    nknown(countries, ncountries), nknown(networks, nnetworks));
 	put("summary.tsv", &tsv);
 	chart("Downloads over time", NULL, 0, tot_dl);
+	if (geo != NULL)
+		countrychart();
 	objchart("Top files by downloads", NULL, NULL, n < 15 ? n : 15);
 	objtable("Most downloaded files", "top-files.tsv", NULL, n, n);
 	html_printf(&pg, "<p><a href=\"files.html\">All %lld files \xe2\x86\x92</a></p>\n",
@@ -1879,6 +2058,22 @@ clientpages(void)
 		tilebytes("Bytes sent", (double)c->bytes);
 		html_puts(&pg, "</div>\n");
 		chart("Downloads over time", cdays + c->d0, c->nd, NULL);
+		if (geo != NULL) {
+			struct geo_info gi;
+			char b[160];
+
+			geo_lookup(geo, c->ip, &gi);
+			info_begin("Where");
+			if (gi.cc[0] != '\0')
+				snprintf(b, sizeof(b), "%s (%s)", gi.country,
+				    gi.cc);
+			info("Country", gi.cc[0] ? b : NULL, NULL, NULL);
+			if (gi.asn != 0)
+				snprintf(b, sizeof(b), "AS%lu%s%s", gi.asn,
+				    gi.org[0] ? " " : "", gi.org);
+			info("Network", gi.asn ? b : NULL, NULL, NULL);
+			info_end();
+		}
 		snprintf(rel, sizeof(rel), "d/%d.tsv", c->id);
 		toptitle(h2, sizeof(h2), "files downloaded", c->np, c->files);
 		if (tie)
@@ -2255,6 +2450,17 @@ listpages(void)
 	    "name", 0);
 	reqtable(NULL, "requesters.tsv", nreqs);
 	finish("requesters.html");
+	if (geo != NULL) {
+		begin("Countries", "Downloads and downloaders by country, "
+		    "from the local GeoIP databases", 0);
+		placetable(NULL, "countries.tsv", 0, LISTMAX);
+		finish("countries.html");
+		begin("Networks", "Downloads and downloaders by network "
+		    "(autonomous system and its owner), from the local GeoIP "
+		    "databases", 0);
+		placetable(NULL, "networks.tsv", 1, LISTMAX);
+		finish("networks.html");
+	}
 	grouplist("experiments.html", "Experiments", "e", "Experiment", exps,
 	    nexps);
 	grouplist("labs.html", "Labs", "l", "Lab", labgs, nlabs);
@@ -2303,6 +2509,17 @@ cleanup(void)
 	free(rpairs);
 	free(periods);
 	free(tot_dl);
+	for (i = 0; i < ncountries; i++) {
+		free(countries[i].key);
+		free(countries[i].name);
+	}
+	for (i = 0; i < nnetworks; i++) {
+		free(networks[i].key);
+		free(networks[i].name);
+	}
+	free(countries);
+	free(networks);
+	geo_free(geo);
 	free(key);
 	html_free(&pg);
 	html_free(&tsv);
@@ -2315,6 +2532,7 @@ main(int argc, char *argv[])
 		{ "raw-addresses", no_argument, NULL, 'a' },
 		{ "networks", no_argument, NULL, 'n' },
 		{ "show-requesters", no_argument, NULL, 'R' },
+		{ "geoip-database", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conninfo = "", *keyfile = NULL;
@@ -2331,6 +2549,11 @@ main(int argc, char *argv[])
 			break;
 		case 'R':
 			Rflag = 1;
+			break;
+		case 'g':
+			if (ngeodb == GEOMAX)
+				errx(2, "--geoip-database: at most %d", GEOMAX);
+			geodb[ngeodb++] = optarg;
 			break;
 		case 'a':
 			aflag = 1;
@@ -2363,6 +2586,8 @@ main(int argc, char *argv[])
 		usage();
 	if (aflag && nflag)
 		errx(2, "-a and -n exclude each other");
+	if (ngeodb > 0 && (geo = geo_open(geodb, ngeodb, err)) == NULL)
+		errx(2, "--geoip-database %s", err);
 	if (Hflag) {
 		snprintf(limitbuf, sizeof(limitbuf), "%lld", topn);
 		limitp[0] = limitbuf;
@@ -2417,6 +2642,8 @@ main(int argc, char *argv[])
 	loadobjects();
 	loadclients();
 	loadrequesters();
+	if (geo != NULL)
+		loadgeo();
 	if (!Hflag)
 		loadpairs();
 	loadencode();
