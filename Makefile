@@ -19,7 +19,7 @@ LDFLAGS =
 # CI builds with WERROR=-Werror.
 WARNFLAGS = -Wall -Wextra -Wshadow -Wno-unused-parameter
 WERROR =
-PKGS = libcurl libcrypto libpq libxxhash expat yajl
+PKGS = libcurl libcrypto libpq libxxhash expat yajl libmaxminddb
 DEPCFLAGS != $(PKG_CONFIG) --cflags $(PKGS)
 DEPLIBS != $(PKG_CONFIG) --libs $(PKGS)
 TKCPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DSHAREDIR=\"$(SHAREDIR)\" \

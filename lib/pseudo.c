@@ -2,12 +2,14 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
 #include "pseudo.h"
+#include "util.h"
 
 /* 64 words each: one digest byte picks each, six bits at a time. */
 static const char *adj[64] = {
@@ -91,5 +93,51 @@ pseudo_network(const char *ip, char *out)
 		inet_ntop(AF_INET6, a, s, sizeof(s));
 		snprintf(out, PSEUDO_NAMELEN, "%s/48", s);
 	}
+	return 0;
+}
+
+int
+pseudo_public_requester(const char *req)
+{
+	static const char aws[] = ".amazonaws.com";
+	size_t i, n;
+
+	if (strcmp(req, "-") == 0 || strcmp(req, "anonymous") == 0 ||
+	    strcmp(req, "Anonymous") == 0 || strcmp(req, "AmazonS3") == 0)
+		return 1;
+	if (strncmp(req, "svc:", 4) == 0)
+		req += 4;
+	n = strlen(req);
+	if (n <= sizeof(aws) - 1 || strcmp(req + n - (sizeof(aws) - 1), aws) != 0)
+		return 0;
+	/* A bare host name: no ARN, no account id, no address. */
+	for (i = 0; i < n; i++)
+		if (!((req[i] >= 'a' && req[i] <= 'z') || req[i] == '.' ||
+		    req[i] == '-' || (req[i] >= '0' && req[i] <= '9')))
+			return 0;
+	return 1;
+}
+
+int
+pseudo_requester(const unsigned char *key, size_t keylen, const char *req,
+    char *out)
+{
+	static const char dom[] = "requester";	/* with its NUL */
+	unsigned char md[EVP_MAX_MD_SIZE], *in;
+	unsigned int mdlen = 0;
+	size_t n = strlen(req);
+	int ok;
+
+	snprintf(out, PSEUDO_NAMELEN, "unknown");
+	in = xmalloc(sizeof(dom) + n);
+	memcpy(in, dom, sizeof(dom));
+	memcpy(in + sizeof(dom), req, n);
+	ok = HMAC(EVP_sha256(), key, (int)keylen, in, sizeof(dom) + n, md,
+	    &mdlen) != NULL && mdlen >= 5;
+	free(in);
+	if (!ok)
+		return -1;
+	snprintf(out, PSEUDO_NAMELEN, "id-%s-%s-%02x%02x%02x", adj[md[0] & 63],
+	    animal[md[1] & 63], md[2], md[3], md[4]);
 	return 0;
 }

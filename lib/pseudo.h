@@ -33,4 +33,22 @@ int	pseudo_name(const unsigned char *key, size_t keylen, const char *ip,
  */
 int	pseudo_network(const char *ip, char *out);
 
+/*
+ * Whether a requester (the log's Requester field) may be published as it
+ * is: "-", "anonymous", "AmazonS3" and AWS service principals, a host
+ * name under amazonaws.com alone or after "svc:"
+ * ("svc:delivery.logs.amazonaws.com").  IAM and STS ARNs, canonical user
+ * ids and anything else name an account or a person: 0.
+ */
+int	pseudo_public_requester(const char *req);
+
+/*
+ * Write the pseudonym of the requester req into out (PSEUDO_NAMELEN
+ * bytes): "id-adjective-animal-xxxxxx", the HMAC-SHA256 with key of the
+ * text (apart from the addresses' names: the input is marked as a
+ * requester's).  Returns 0, or -1 if the HMAC fails (out: "unknown").
+ */
+int	pseudo_requester(const unsigned char *key, size_t keylen,
+	    const char *req, char *out);
+
 #endif

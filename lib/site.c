@@ -23,6 +23,9 @@ struct site {
 	size_t	  written;
 };
 
+/* The temporary file being written, for site_signal_cleanup(). */
+static char *volatile curtmp;
+
 static int
 cmpstr(const void *a, const void *b)
 {
@@ -137,7 +140,7 @@ static int
 putfile(struct site *s, const char *rel, const void *data, size_t n,
     char *err)
 {
-	char *path, *tmp, *old;
+	char *path, *tmp, *old, *base;
 	size_t plen, oldlen;
 	int fd, same;
 
@@ -152,9 +155,17 @@ putfile(struct site *s, const char *rel, const void *data, size_t n,
 			return 0;
 		}
 	}
+	/*
+	 * ".NAME.tmp.XXXXXX" beside NAME: a dot file, which no one takes
+	 * for a page and no manifest lists.
+	 */
+	base = strrchr(path, '/') + 1;
 	tmp = xmalloc(plen + 16);
-	snprintf(tmp, plen + 16, "%s.tmp.XXXXXX", path);
+	snprintf(tmp, plen + 16, "%.*s.%s.tmp.XXXXXX", (int)(base - path),
+	    path, base);
+	curtmp = tmp;
 	if (mkparents(tmp) == -1 || (fd = mkstemp(tmp)) == -1) {
+		curtmp = NULL;
 		snprintf(err, SITE_ERRSZ, "%s: %s", path, strerror(errno));
 		free(tmp);
 		free(path);
@@ -165,6 +176,7 @@ putfile(struct site *s, const char *rel, const void *data, size_t n,
 		snprintf(err, SITE_ERRSZ, "%s: %s", tmp, strerror(errno));
 		close(fd);
 		unlink(tmp);
+		curtmp = NULL;
 		free(tmp);
 		free(path);
 		return -1;
@@ -172,10 +184,12 @@ putfile(struct site *s, const char *rel, const void *data, size_t n,
 	if (rename(tmp, path) == -1) {
 		snprintf(err, SITE_ERRSZ, "%s: %s", path, strerror(errno));
 		unlink(tmp);
+		curtmp = NULL;
 		free(tmp);
 		free(path);
 		return -1;
 	}
+	curtmp = NULL;
 	free(tmp);
 	free(path);
 	s->written++;
@@ -259,4 +273,13 @@ site_free(struct site *s)
 	free(s->cur);
 	free(s->dir);
 	free(s);
+}
+
+void
+site_signal_cleanup(void)
+{
+	char *t = curtmp;
+
+	if (t != NULL)
+		unlink(t);
 }

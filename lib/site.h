@@ -8,7 +8,7 @@
  * A directory of generated files that is regenerated in place: a file is
  * rewritten only when its content changed (so that a nightly run touches,
  * and a sync uploads, only what changed), always atomically (temporary
- * file in the same directory, then rename(2)), so a reader or a concurrent
+ * dot file in the same directory, then rename(2)), so a reader or a concurrent
  * upload never sees half a page.  A manifest (manifest.txt: one relative
  * path per line, sorted) lists what the last run produced; files that were
  * in the previous manifest but not produced again are removed, and nothing
@@ -42,6 +42,14 @@ int	site_finish(struct site *, char *err);
 /* Files put so far / written because they changed. */
 size_t	site_count(const struct site *);
 size_t	site_written(const struct site *);
+
+/*
+ * Remove the temporary file being written, if any: async-signal-safe,
+ * for a handler of SIGINT, SIGTERM and SIGHUP, which then ends the
+ * program.  Temporary files are named ".NAME.tmp.XXXXXX" beside NAME, so
+ * that one left by a crash is never taken for a page.
+ */
+void	site_signal_cleanup(void);
 
 /* Free everything (does not finish). NULL is allowed. */
 void	site_free(struct site *);

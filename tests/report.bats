@@ -33,7 +33,7 @@ summary() {
 @test "report: a bad option or no -o exits 2 with the usage line" {
 	run -2 --separate-stderr report -x
 	[ "$output" = "" ]
-	[[ "$stderr" == *"usage: report [-Hanv] [-d conninfo] [-k keyfile] [-t top] -o dir"* ]]
+	[[ "$stderr" == *"usage: report [-HRanv] [-d conninfo] [--geoip-database file] [-k keyfile] [-t top] -o dir"* ]]
 	run -2 --separate-stderr report
 	[ "$output" = "" ]
 	[[ "$stderr" == "usage: report "* ]]
@@ -153,9 +153,12 @@ summary() {
 	page=$(grep -lF "<title>$esc" "$T"/site/f/*.html)
 	[ -n "$page" ]
 	grep -qF "<h1>$esc</h1>" "$page"
-	# The hostile requester too, in HTML and (percent-encoded) in TSV.
-	grep -qF '&quot;&gt;&lt;svg/onload=alert(2)&gt;' "$T/site/requesters.html"
-	grep -qF '%22%3E%3Csvg/onload=alert%282%29%3E' "$T/site/requesters.tsv"
+	# The hostile requester too, in HTML and (percent-encoded) in TSV,
+	# when requesters are shown by name.
+	run -0 --separate-stderr report --show-requesters -o "$T/site-r"
+	grep -qF '&quot;&gt;&lt;svg/onload=alert(2)&gt;' "$T/site-r/requesters.html"
+	grep -qF '%22%3E%3Csvg/onload=alert%282%29%3E' "$T/site-r/requesters.tsv"
+	run -1 grep -rlF '"><svg/onload=alert(2)>' "$T/site-r"
 	grep -qF 'Michael Snyder, Stanford &lt;b&gt;lab&lt;/b&gt;' "$T/site/labs.html"
 	# No page holds a script, an event handler or an external resource.
 	run -1 grep -rlE '<script|<iframe|<link |src="http' "$T/site"
@@ -191,6 +194,190 @@ summary() {
 	grep -qF '198.51.100.7' "$T/site5/downloaders.tsv"
 }
 
+@test "report: no requester identity is published; --show-requesters shows them" {
+	load_fixture
+	logparse "$F/requesters.log" | pgload
+	run -0 --separate-stderr report -o "$T/site"
+	[ "$stderr" = "" ]
+	# No ARN, account id, canonical id, e-mail address or role anywhere
+	# in the site, HTML or TSV.
+	for s in arn: 123456789012 210987654321 345678901234 456789012345 \
+	    79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be \
+	    alice example.org bob.smith AWSReservedSSO DataReader i-0abcdef \
+	    svg/onload; do
+		run -1 grep -rlF -- "$s" "$T/site"
+	done
+	run -1 grep -rlE '(^|[^0-9])[0-9]{12}([^0-9]|$)' "$T/site"
+	run -1 grep -rlE '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}' "$T/site"
+	# Each signed identity by a keyed pseudonym (six of them); anonymous
+	# and the AWS service principals by name, in HTML and TSV alike.
+	[ "$(cut -f2 "$T/site/requesters.tsv" | grep -xE 'id-[a-z]+-[a-z]+-[0-9a-f]{6}' | sort -u | wc -l)" -eq 6 ]
+	[ "$(grep -oE '>id-[a-z]+-[a-z]+-[0-9a-f]{6}</a>' "$T/site/requesters.html" | sort -u | wc -l)" -eq 6 ]
+	for s in anonymous svc:delivery.logs.amazonaws.com AmazonS3; do
+		grep -qP "^$s\t" <(cut -f2- "$T/site/requesters.tsv")
+		grep -qF ">$s</a>" "$T/site/requesters.html"
+	done
+	# Stable across runs; another key, other names.
+	run -0 --separate-stderr report -o "$T/site2"
+	diff -r "$T/site" "$T/site2"
+	head -c 32 /dev/urandom >"$T/key"
+	run -0 --separate-stderr report -k "$T/key" -o "$T/site3"
+	! diff -q "$T/site/requesters.tsv" "$T/site3/requesters.tsv"
+	# -a (raw addresses, internal) keeps requesters pseudonymous.
+	run -0 --separate-stderr report -a -o "$T/site4"
+	run -1 grep -rlF alice@example.org "$T/site4"
+	# --show-requesters: identities by name, in HTML and TSV ...
+	run -0 --separate-stderr report --show-requesters -o "$T/site5"
+	grep -qF 'arn:aws:sts::210987654321:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice@example.org' "$T/site5/requesters.html"
+	grep -qF 'bob.smith@lab.example.edu' "$T/site5/requesters.tsv"
+	grep -qF '79a59df900b949e55d96a1e698fbacedfd6e09d98eacf8f8d5218e7cd47ef2be' "$T/site5/requesters.tsv"
+	# ... but never tied to a downloader's pseudonym: no page links a
+	# requester to a downloader.
+	run -1 grep -lF 'href="../d/' "$T"/site5/r/*.html
+	run -1 grep -lF 'href="../r/' "$T"/site5/d/*.html "$T"/site5/f/*.html
+	run -1 grep -rlE '[a-z]+-[a-z]+-[0-9a-f]{6}' "$T"/site5/r
+	# With raw addresses too (an internal site) they are tied again.
+	run -0 --separate-stderr report -R -a -o "$T/site6"
+	grep -qlF 'href="../d/' "$T"/site6/r/*.html
+}
+
+@test "report: all-time numbers are exact; estimates are marked and never exceed their totals" {
+	newdb report
+	"$ROOT/bench/genlogs.py" -n 20000 -s 3 --days 60 --keys 400 \
+	    --clients 4000 | logparse | pgload -b 3000
+	run -0 --separate-stderr report -o "$T/site"
+	[ "$stderr" = "" ]
+	for k in downloads:"count(*)" \
+	    unique_downloads:"count(DISTINCT (l.object_id, l.client_id))" \
+	    unique_downloaders:"count(DISTINCT l.client_id)" \
+	    unique_files:"count(DISTINCT l.object_id)" \
+	    unique_requesters:"count(DISTINCT l.requester_id) FILTER (WHERE l.requester_id <> 0)"; do
+		want=$(q "SELECT ${k#*:} $DL")
+		got=$(summary "$T/site" "${k%%:*}")
+		[ "$got" = "$want" ] || { echo "${k%%:*}: $got, SQL: $want"; return 1; }
+	done
+	[ "$(summary "$T/site" requests)" = "$(q "SELECT count(*) FROM logs")" ]
+	[ "$(summary "$T/site" bytes_sent)" = "$(q "SELECT sum(bytes_sent) FROM logs")" ]
+	[ "$(summary "$T/site" average_file_size)" = \
+	    "$(q "SELECT round(avg(o.size)) FROM objects o WHERE object_id IN
+	        (SELECT l.object_id $DL)")" ]
+	# Big enough for HyperLogLog to be off (it was, before: more unique
+	# downloads than downloads is what a reader saw).
+	[ "$(summary "$T/site" unique_downloaders)" -gt 1000 ]
+	grep -qF "<div class=\"v\">$(summary "$T/site" unique_downloads | sed -E ':a;s/^([0-9]+)([0-9]{3})/\1,\2/;ta')</div><div class=\"l\">Unique downloads</div>" "$T/site/index.html"
+	run -1 grep -F '≈' "$T/site/index.html"
+	# Every file's downloads and distinct downloaders, every downloader's
+	# downloads and files, every requester's numbers: exact.
+	diff <(awk -F'\t' 'NR > 1 { print $5, $6 }' "$T/site/files.tsv" | sort) \
+	    <(q "SELECT count(*), count(DISTINCT l.client_id) $DL GROUP BY l.object_id" | tr '|' ' ' | sort)
+	diff <(awk -F'\t' 'NR > 1 { print $3, $4 }' "$T/site/downloaders.tsv" | sort) \
+	    <(q "SELECT count(*), count(DISTINCT l.object_id) $DL GROUP BY l.client_id" | tr '|' ' ' | sort)
+	diff <(awk -F'\t' 'NR > 1 { print $3, $4, $5 }' "$T/site/requesters.tsv" | sort) \
+	    <(q "SELECT count(*), count(DISTINCT l.client_id), count(DISTINCT l.object_id) $DL GROUP BY coalesce(l.requester_id, 0)" | tr '|' ' ' | sort)
+	# Periods' distinct counts are estimates: marked, and within bounds.
+	grep -qF '≈' "$T/site/p/2024-01.html"
+	grep -qF '≈ Unique downloads' "$T/site/periods.html"
+	awk -F'\t' 'NR > 1 && ($3 > $2 || $4 > $3 || $5 > $3) { print; bad = 1 }
+	    END { exit bad }' "$T/site/periods.tsv"
+	# Months: downloads per month from SQL; unique downloads estimated.
+	diff <(awk -F'\t' 'NR > 1 && length($1) == 7 { print $1, $2 }' "$T/site/periods.tsv") \
+	    <(q "SELECT to_char(l.time AT TIME ZONE 'UTC', 'YYYY-MM'), count(*) $DL GROUP BY 1 ORDER BY 1" | tr '|' ' ')
+}
+
+@test "report: a month's page counts that month; a file has one label everywhere" {
+	load_fixture
+	run -0 --separate-stderr report -o "$T/site"
+	# ENCFF152HME: 3 downloads in January, 1 in March, 4 in all.
+	f=$(q "SELECT object_id FROM objects WHERE key LIKE '%ENCFF152HME%'")
+	grep -qF "href=\"../f/$f.html\">ENCFF152HME</a></td><td class=\"k\"><a href=\"../e/ENCSR552YGL.html\">" "$T/site/p/2024-01.html"
+	[ "$(awk -F'\t' '$2 == "ENCFF152HME" { print $5 }' "$T/site/p/2024-01-files.tsv")" = 3 ]
+	[ "$(awk -F'\t' '$2 == "ENCFF152HME" { print $5 }' "$T/site/p/2024-03-files.tsv")" = 1 ]
+	[ "$(awk -F'\t' '$2 == "ENCFF152HME" { print $5 }' "$T/site/files.tsv")" = 4 ]
+	# The month's chart draws the month's count (3), with the same label.
+	sed -n '/<h2>Top files by downloads/,/<\/svg>/p' "$T/site/p/2024-01.html" >"$T/chart"
+	grep -qF '>ENCFF152HME<' "$T/chart"
+	grep -qE '>3<' "$T/chart"
+	run -1 grep -qE '>4<' "$T/chart"
+	# The key's name is never a label where the accession is known.
+	run -1 grep -rlF '>ENCFF152HME.bigBed<' "$T/site"
+	grep -qF '>ENCFF152HME<' "$T/site/index.html"
+}
+
+# mmdb_fixture DIR: a country and an ASN database for the fixture's
+# addresses (192.0.2.44 is in neither; 2001:db8:ffff:1::42 has no country).
+mmdb_fixture() {
+	"$ROOT/tests/harness/mkmmdb" country "$1/country.mmdb" <<-EOF || return 1
+	198.51.100.0/24 US United States
+	2001:db8:abcd::/48 DE Germany
+	203.0.113.0/24 JP Japan
+	EOF
+	"$ROOT/tests/harness/mkmmdb" asn "$1/asn.mmdb" <<-EOF
+	198.51.100.0/24 64500 Example University
+	203.0.113.0/25 64501 Example Research Network
+	2001:db8::/32 64502 Example IPv6 Institute
+	EOF
+}
+
+@test "report: --geoip-database: downloads and downloaders by country and network" {
+	load_fixture
+	mmdb_fixture "$T"
+	run -0 --separate-stderr report --geoip-database "$T/country.mmdb" \
+	    --geoip-database "$T/asn.mmdb" -o "$T/site"
+	[ "$stderr" = "" ]
+	# Per country and per network, as SQL over the logs counts them.
+	place="FROM logs l JOIN operations o USING (operation_id)
+	    JOIN clients c USING (client_id)
+	    WHERE o.operation = 'REST.GET.OBJECT' AND l.http_status IN (200, 206)"
+	diff <(awk -F'\t' 'NR > 1 { print $3, $4, $5 }' "$T/site/countries.tsv" | sort) \
+	    <(q "SELECT CASE WHEN c.ip << '198.51.100.0/24' THEN 'US'
+	        WHEN c.ip << '2001:db8:abcd::/48' THEN 'DE'
+	        WHEN c.ip << '203.0.113.0/24' THEN 'JP' ELSE '' END,
+	        count(*), count(DISTINCT l.client_id) $place GROUP BY 1" |
+	        tr '|' ' ' | sort)
+	diff <(awk -F'\t' 'NR > 1 { print $2, $4, $5 }' "$T/site/networks.tsv" | sort) \
+	    <(q "SELECT CASE WHEN c.ip << '198.51.100.0/24' THEN 'AS64500'
+	        WHEN c.ip << '203.0.113.0/25' THEN 'AS64501'
+	        WHEN c.ip << '2001:db8::/32' THEN 'AS64502' ELSE 'Unknown' END,
+	        count(*), count(DISTINCT l.client_id) $place GROUP BY 1" |
+	        tr '|' ' ' | sort)
+	grep -qP "^[0-9]+\tUnited%20States\tUS\t2\t1\t" "$T/site/countries.tsv"
+	grep -qP '\tAS64502\tExample%20IPv6%20Institute\t' "$T/site/networks.tsv"
+	# The tables add up to the home page's totals.
+	for t in countries networks; do
+		[ "$(awk -F'\t' 'NR > 1 { s += $4 } END { print s }' "$T/site/$t.tsv")" = "$(summary "$T/site" downloads)" ]
+		[ "$(awk -F'\t' 'NR > 1 { s += $5 } END { print s }' "$T/site/$t.tsv")" = "$(summary "$T/site" unique_downloaders)" ]
+	done
+	[ "$(summary "$T/site" countries)" = 3 ]
+	[ "$(summary "$T/site" networks)" = 3 ]
+	# The home page: tiles, a chart linking to the countries page.
+	grep -q '<div class="v">3</div><div class="l">Countries</div>' "$T/site/index.html"
+	grep -qF 'aria-label="Downloads by country"' "$T/site/index.html"
+	grep -qF 'href="countries.html"' "$T/site/index.html"
+	grep -qF 'href="networks.tsv"' "$T/site/networks.html"
+	# A downloader's page says where it is.
+	d=$(q "SELECT client_id FROM clients WHERE ip = '198.51.100.7'")
+	grep -qF '<dt>Country</dt><dd>United States (US)</dd>' "$T/site/d/$d.html"
+	grep -qF '<dt>Network</dt><dd>AS64500 Example University</dd>' "$T/site/d/$d.html"
+	d=$(q "SELECT client_id FROM clients WHERE ip = '192.0.2.44'")
+	grep -qF '<dt>Country</dt><dd><span class="small">unknown</span>' "$T/site/d/$d.html"
+	# Still no address in the site.
+	run -1 grep -rlE '([0-9]{1,3}\.){3}[0-9]{1,3}' "$T/site"
+	run -1 grep -rliE '2001:db8' "$T/site"
+	# -H writes the same home page.
+	cp "$T/site/index.html" "$T/full.html"
+	run -0 --separate-stderr report -H --geoip-database "$T/country.mmdb" \
+	    --geoip-database "$T/asn.mmdb" -o "$T/site"
+	cmp "$T/full.html" "$T/site/index.html"
+	# Without a database the site is as before: no geography.
+	run -0 --separate-stderr report -o "$T/plain"
+	[ ! -e "$T/plain/countries.html" ] && [ ! -e "$T/plain/networks.tsv" ]
+	run -1 grep -rlF 'Countries' "$T/plain"
+	# A database that cannot be opened is a usage error.
+	run -2 --separate-stderr report --geoip-database "$T/nonesuch.mmdb" -o "$T/x"
+	[[ "$stderr" == "report: --geoip-database $T/nonesuch.mmdb: "* ]]
+	run -2 --separate-stderr report --geoip-database "$F/site.log" -o "$T/x"
+}
+
 @test "report: regeneration rewrites only what changed, removes what is gone" {
 	load_fixture
 	run -0 --separate-stderr report -o "$T/site"
@@ -211,6 +398,39 @@ summary() {
 	! grep -q '^p/2024-02' <<<"$output"	# other months are untouched
 	[ ! -f "$T/site/d/$(q "SELECT client_id FROM clients WHERE ip = '2001:db8:ffff:1::42'").html" ]
 	[ -f "$T/site/mine.txt" ]
+}
+
+@test "report: a signal leaves no temporary file; none looks like a page" {
+	newdb report
+	"$ROOT/bench/genlogs.py" -n 5000 -s 4 --days 40 --keys 800 \
+	    --clients 1500 | logparse | pgload
+	# Killed at different points of the run (the assertions hold
+	# wherever it was): never a temporary file left behind.
+	for sig in TERM INT HUP TERM INT; do
+		report -o "$T/site" >/dev/null 2>&1 &
+		pid=$!
+		sleep 0.$((RANDOM % 9 + 1))
+		kill -s "$sig" "$pid" 2>/dev/null || true
+		st=0
+		wait "$pid" || st=$?
+		# Ended by the signal itself (128 + n), or done before it.
+		[ "$st" -eq 0 ] || [ "$st" -gt 128 ] || { echo "status $st"; return 1; }
+		[ ! -d "$T/site" ] || left=$(find "$T/site" -name '*.tmp.*')
+		[ -z "${left:-}" ] || { echo "left: $left"; return 1; }
+	done
+	# Temporary names are dot files: what a run writes under a page's
+	# name is always the whole page (seen with strace when it is there).
+	if command -v strace >/dev/null; then
+		rm -rf "$T/site"
+		# (LeakSanitizer cannot run under ptrace.)
+		ASAN_OPTIONS=detect_leaks=0 strace -f \
+		    -e trace=openat,rename,renameat,renameat2 -o "$T/trace" \
+		    report -o "$T/site" >/dev/null
+		grep -E 'openat\(.*\.tmp\.' "$T/trace" | grep -vqE '/\.[^/]+\.tmp\.[A-Za-z0-9]{6}"' && return 1
+		grep -qE 'rename[a-z0-9]*\(.*/\.index\.html\.tmp\.[A-Za-z0-9]{6}", .*/index\.html"' "$T/trace"
+	fi
+	run -0 --separate-stderr report -o "$T/site"
+	[ -s "$T/site/index.html" ]
 }
 
 @test "report: -H writes the same home page alone, and removes nothing" {

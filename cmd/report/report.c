@@ -12,6 +12,7 @@
  */
 #include <err.h>
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +23,8 @@
 #include <libpq-fe.h>
 #include <openssl/sha.h>
 
+#include "geo.h"
+#include "hmap.h"
 #include "html.h"
 #include "out.h"
 #include "pseudo.h"
@@ -58,7 +61,8 @@ struct client {
 
 struct requester {
 	int	 id;
-	const char *name;
+	const char *name;	/* as published: see reqname() */
+	char	 pname[PSEUDO_NAMELEN];
 	long long dl, bytes;
 	double	 clients, files;
 	size_t	 d0, nd;
@@ -91,12 +95,18 @@ struct period {
 	double	 uclients, uobjs, ureqs, updl;
 	double	 avgsize;
 	long long nfiles;
+	int	 approx;	/* uclients, updl: HyperLogLog estimates */
 };
 
 static PGconn	*db;
 static struct site *site;
 static const char *outdir;
-static int	 aflag, Hflag, nflag, vflag, failed;
+static int	 aflag, Hflag, nflag, Rflag, vflag, failed;
+/*
+ * Pair tables link a requester to downloaders: not when requesters are
+ * shown by name and downloaders by pseudonym (it would unmask them).
+ */
+static int	 tie;
 static const char *limitp[1];	/* LIMIT of the top lists: NULL = all */
 static char	 limitbuf[24];
 static long long topn = 25;
@@ -127,6 +137,20 @@ static int	 monthly;
 static size_t	 nbins;
 static char	**binlabel;
 
+/* Downloads by country and by network, with --geoip-database. */
+struct place {
+	char	*key;		/* "US", "AS64500"; "" when unknown */
+	char	*name;		/* "United States", the network's owner */
+	long long dl, bytes, clients;
+};
+
+#define GEOMAX	16
+static const char *geodb[GEOMAX];
+static size_t	 ngeodb;
+static struct geo *geo;
+static struct place *countries, *networks;
+static size_t	 ncountries, nnetworks;
+
 static struct period *periods;	/* "all", years, months */
 static size_t	 nperiods;
 
@@ -150,8 +174,8 @@ static const char help[] =
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: report [-Hanv] [-d conninfo] [-k keyfile] "
-	    "[-t top] -o dir\n");
+	fprintf(stderr, "usage: report [-HRanv] [-d conninfo] "
+	    "[--geoip-database file] [-k keyfile] [-t top] -o dir\n");
 	exit(2);
 }
 
@@ -165,6 +189,18 @@ vlog(const char *fmt, ...)
 	va_start(ap, fmt);
 	vwarnx(fmt, ap);
 	va_end(ap);
+}
+
+/*
+ * A signal ends the run without leaving the temporary file of the page
+ * being written; the pages already written are whole (site.h).
+ */
+static void
+onsignal(int sig)
+{
+	site_signal_cleanup();
+	signal(sig, SIG_DFL);
+	raise(sig);
 }
 
 /* Run a query with text parameters; any failure ends the run (exit 1). */
@@ -465,22 +501,30 @@ loadobjects(void)
 	int n, id;
 
 	/*
-	 * Sums first, then the (costly) hll unions of the rows kept only:
-	 * with -H that is the top files, not all of them.
+	 * Downloads, bytes and distinct downloaders, exact and all-time, from
+	 * report_obj (sql/030): with -H, the top files through its rank
+	 * index, whatever the number of days or log rows; the site adds each
+	 * file's other sums, of the files with downloads in the rollups.
 	 */
-	r = kept(query("objects",
-	    "WITH t AS (SELECT object_id, sum(requests) AS requests,"
-	    "  sum(downloads) AS dl, sum(full_downloads) AS full,"
-	    "  sum(partial_downloads) AS partial, sum(bytes_sent) AS bytes,"
-	    "  sum(errors) AS errors FROM daily_object GROUP BY object_id"
-	    "  HAVING sum(downloads) > 0 ORDER BY dl DESC, object_id"
-	    "  LIMIT $1::bigint),"
-	    " h AS (SELECT object_id, hll_union_agg(d.downloaders) AS u"
-	    "  FROM daily_object d JOIN t USING (object_id) GROUP BY 1)"
-	    " SELECT o.object_id, o.bucket, o.key, o.size, t.requests, t.dl,"
-	    " t.full, t.partial, t.bytes, t.errors, hll_cardinality(h.u)"
-	    " FROM t JOIN objects o USING (object_id) JOIN h USING (object_id)"
-	    " ORDER BY t.dl DESC, o.object_id", 1, limitp));
+	if (Hflag)
+		r = kept(query("objects", "SELECT o.object_id, o.bucket, o.key,"
+		    " o.size, 0, r.downloads, 0, 0, r.bytes_sent, 0,"
+		    " r.downloaders FROM report_obj r JOIN objects o"
+		    " USING (object_id) WHERE r.downloads > 0"
+		    " ORDER BY r.downloads DESC, r.object_id LIMIT $1::bigint",
+		    1, limitp));
+	else
+		r = kept(query("objects",
+		    "WITH t AS (SELECT object_id, sum(requests) AS requests,"
+		    "  sum(full_downloads) AS full,"
+		    "  sum(partial_downloads) AS partial, sum(errors) AS errors"
+		    "  FROM daily_object GROUP BY object_id"
+		    "  HAVING sum(downloads) > 0)"
+		    " SELECT o.object_id, o.bucket, o.key, o.size, t.requests,"
+		    " r.downloads, t.full, t.partial, r.bytes_sent, t.errors,"
+		    " r.downloaders FROM t JOIN report_obj r USING (object_id)"
+		    " JOIN objects o USING (object_id)"
+		    " ORDER BY r.downloads DESC, o.object_id", 0, NULL));
 	n = PQntuples(r);
 	nobjs = (size_t)n;
 	objs = xcalloc(nobjs + 1, sizeof(*objs));
@@ -532,17 +576,21 @@ loadclients(void)
 	size_t i, j;
 	int id;
 
-	r = kept(query("clients",
-	    "WITH t AS (SELECT client_id, sum(downloads) AS dl,"
-	    "  sum(bytes_sent) AS bytes FROM daily_client GROUP BY client_id"
-	    "  HAVING sum(downloads) > 0 ORDER BY dl DESC, client_id"
-	    "  LIMIT $1::bigint),"
-	    " h AS (SELECT client_id, hll_union_agg(d.objects) AS u"
-	    "  FROM daily_client d JOIN t USING (client_id) GROUP BY 1)"
-	    " SELECT c.client_id, host(c.ip), t.dl, t.bytes,"
-	    " hll_cardinality(h.u)"
-	    " FROM t JOIN clients c USING (client_id) JOIN h USING (client_id)"
-	    " ORDER BY t.dl DESC, c.client_id", 1, limitp));
+	/* As loadobjects(), from report_cli. */
+	if (Hflag)
+		r = kept(query("clients", "SELECT c.client_id, host(c.ip),"
+		    " r.downloads, r.bytes_sent, r.objects FROM report_cli r"
+		    " JOIN clients c USING (client_id) WHERE r.downloads > 0"
+		    " ORDER BY r.downloads DESC, r.client_id LIMIT $1::bigint",
+		    1, limitp));
+	else
+		r = kept(query("clients", "SELECT c.client_id, host(c.ip),"
+		    " r.downloads, r.bytes_sent, r.objects"
+		    " FROM (SELECT client_id FROM daily_client GROUP BY 1"
+		    "  HAVING sum(downloads) > 0) t"
+		    " JOIN report_cli r USING (client_id)"
+		    " JOIN clients c USING (client_id)"
+		    " ORDER BY r.downloads DESC, r.client_id", 0, NULL));
 	nclients = (size_t)PQntuples(r);
 	clients = xcalloc(nclients + 1, sizeof(*clients));
 	clibyid = xcalloc(nclients + 1, sizeof(*clibyid));
@@ -593,12 +641,12 @@ loadrequesters(void)
 
 	r = kept(query("requesters",
 	    "SELECT t.requester_id, r.requester, t.dl, t.bytes,"
-	    " hll_cardinality(t.c), hll_cardinality(t.o)"
+	    " coalesce(x.clients, 0), coalesce(x.objects, 0)"
 	    " FROM (SELECT requester_id, sum(downloads) AS dl,"
-	    "  sum(bytes_sent) AS bytes, hll_union_agg(clients) AS c,"
-	    "  hll_union_agg(objects) AS o"
+	    "  sum(bytes_sent) AS bytes"
 	    "  FROM daily_requester GROUP BY requester_id) t"
 	    " LEFT JOIN requesters r USING (requester_id)"
+	    " LEFT JOIN report_req x USING (requester_id)"
 	    " WHERE t.dl > 0 ORDER BY t.dl DESC, t.requester_id", 0, NULL));
 	nreqs = (size_t)PQntuples(r);
 	reqs = xcalloc(nreqs + 1, sizeof(*reqs));
@@ -610,6 +658,10 @@ loadrequesters(void)
 		q->name = val(r, (int)i, 1);
 		if (q->name == NULL || q->id == 0 || strcmp(q->name, "-") == 0)
 			q->name = "anonymous";
+		else if (!Rflag && !pseudo_public_requester(q->name)) {
+			pseudo_requester(key, keylen, q->name, q->pname);
+			q->name = q->pname;
+		}
 		q->dl = num(r, (int)i, 2);
 		q->bytes = num(r, (int)i, 3);
 		q->clients = dbl(r, (int)i, 4);
@@ -732,6 +784,89 @@ loadpairs(void)
 		if (q->np++ == 0)
 			q->p0 = i;
 	}
+}
+
+static void
+addplace(struct hmap *h, struct place **v, size_t *n, const char *k,
+    const char *name, long long dl, long long bytes)
+{
+	int64_t *slot;
+	int isnew;
+	struct place *p;
+
+	slot = hmap_get(h, k, strlen(k), 1, (int64_t)*n, &isnew);
+	if (isnew) {
+		*v = xreallocarray(*v, *n + 1, sizeof(**v));
+		p = &(*v)[(*n)++];
+		memset(p, 0, sizeof(*p));
+		p->key = xstrdup(k);
+		p->name = xstrdup(*k != '\0' ? name : "Unknown");
+	}
+	p = &(*v)[*slot];
+	p->dl += dl;
+	p->bytes += bytes;
+	p->clients++;
+}
+
+static int
+cmpplace(const void *a, const void *b)
+{
+	const struct place *x = a, *y = b;
+
+	if (x->dl != y->dl)
+		return (x->dl < y->dl) - (x->dl > y->dl);
+	return strcmp(x->key, y->key);
+}
+
+/*
+ * Every downloader's country and network, looked up here, at report time,
+ * in the local databases: the addresses never leave the machine, and only
+ * the sums per country and per network are published.  Every downloader
+ * with downloads, also with -H, so that the home page is the same.
+ */
+static void
+loadgeo(void)
+{
+	struct hmap *hc = hmap_new(), *hn = hmap_new();
+	struct geo_info gi;
+	char k[32];
+	PGresult *r;
+	int i, n;
+
+	r = query("report_cli", "SELECT host(c.ip), r.downloads, r.bytes_sent"
+	    " FROM report_cli r JOIN clients c USING (client_id)"
+	    " WHERE r.downloads > 0", 0, NULL);
+	n = PQntuples(r);
+	for (i = 0; i < n; i++) {
+		geo_lookup(geo, val(r, i, 0), &gi);
+		addplace(hc, &countries, &ncountries, gi.cc, gi.country,
+		    num(r, i, 1), num(r, i, 2));
+		if (gi.asn != 0)
+			snprintf(k, sizeof(k), "AS%lu", gi.asn);
+		else
+			k[0] = '\0';
+		addplace(hn, &networks, &nnetworks, k, gi.org[0] ? gi.org :
+		    k, num(r, i, 1), num(r, i, 2));
+	}
+	PQclear(r);
+	hmap_free(hc);
+	hmap_free(hn);
+	if (countries != NULL)
+		qsort(countries, ncountries, sizeof(*countries), cmpplace);
+	if (networks != NULL)
+		qsort(networks, nnetworks, sizeof(*networks), cmpplace);
+	vlog("%zu countries, %zu networks", ncountries, nnetworks);
+}
+
+/* Known places (not the "Unknown" row). */
+static size_t
+nknown(const struct place *v, size_t n)
+{
+	size_t i, k = 0;
+
+	for (i = 0; i < n; i++)
+		k += v[i].key[0] != '\0';
+	return k;
 }
 
 /* ENCODE metadata: optional, from encodefetch's tables when present. */
@@ -969,6 +1104,55 @@ loadtotals(void)
 	PQclear(r);
 }
 
+/*
+ * All time, exactly: the distinct counts the fold keeps (sql/030) instead
+ * of the union of the days' HyperLogLog sets.  Reads one row per file,
+ * downloader and requester.
+ */
+static void
+exactall(struct period *q)
+{
+	PGresult *r;
+
+	r = query("report_obj", "SELECT"
+	    " (SELECT count(*) FROM report_obj WHERE downloads > 0),"
+	    " (SELECT coalesce(sum(downloaders), 0) FROM report_obj),"
+	    " (SELECT avg(o.size) FROM report_obj r JOIN objects o"
+	    "  USING (object_id) WHERE r.downloads > 0),"
+	    " (SELECT count(*) FROM report_cli WHERE downloads > 0),"
+	    " (SELECT count(*) FROM report_req WHERE requester_id <> 0)",
+	    0, NULL);
+	q->nfiles = num(r, 0, 0);
+	q->updl = dbl(r, 0, 1);
+	q->avgsize = dbl(r, 0, 2);
+	q->uclients = dbl(r, 0, 3);
+	q->ureqs = dbl(r, 0, 4);
+	q->approx = 0;
+	PQclear(r);
+}
+
+/*
+ * An estimate never contradicts the exact numbers beside it: a period has
+ * at least as many unique downloads as files and downloaders, and at most
+ * as many as downloads.
+ */
+static void
+clampperiod(struct period *q)
+{
+	if (!q->approx)
+		return;
+	if (q->updl < (double)q->nfiles)
+		q->updl = (double)q->nfiles;
+	if (q->updl < q->uclients)
+		q->updl = q->uclients;
+	if (q->updl > (double)q->dl)
+		q->updl = (double)q->dl;
+	if (q->uclients > q->updl)
+		q->uclients = q->updl;
+	if (q->uclients < 1 && q->dl > 0)
+		q->uclients = 1;
+}
+
 static void
 loadperiods(void)
 {
@@ -979,13 +1163,31 @@ loadperiods(void)
 
 	for (f = 0; f < (Hflag ? 1u : 3u); f++) {
 		p[0] = fmt[f];
-		r = kept(query("daily_total", "SELECT to_char(day, $1) AS p,"
+		r = kept(query("daily_total", f == 0 ?
+		    "SELECT to_char(day, $1) AS p,"
+		    " sum(requests), sum(downloads), sum(bytes_sent), sum(errors)"
+		    " FROM daily_total GROUP BY 1 ORDER BY 1" :
+		    "SELECT to_char(day, $1) AS p,"
 		    " sum(requests), sum(downloads), sum(bytes_sent), sum(errors),"
 		    " hll_cardinality(hll_union_agg(downloaders)),"
 		    " hll_cardinality(hll_union_agg(objects)),"
 		    " hll_cardinality(hll_union_agg(requesters)),"
 		    " hll_cardinality(hll_union_agg(object_downloaders))"
 		    " FROM daily_total GROUP BY 1 ORDER BY 1", 1, p));
+		if (f == 0) {
+			/* All time: exactall(), below. */
+			periods = xreallocarray(periods, nperiods + 1,
+			    sizeof(*periods));
+			for (i = 0; i < (size_t)PQntuples(r); i++) {
+				memset(&periods[nperiods], 0, sizeof(*periods));
+				periods[nperiods].name = val(r, (int)i, 0);
+				periods[nperiods].requests = num(r, (int)i, 1);
+				periods[nperiods].dl = num(r, (int)i, 2);
+				periods[nperiods].bytes = num(r, (int)i, 3);
+				periods[nperiods++].errors = num(r, (int)i, 4);
+			}
+			continue;
+		}
 		a = query("objects", "SELECT d.p, avg(o.size), count(*)"
 		    " FROM (SELECT DISTINCT to_char(day, $1) AS p, object_id"
 		    "  FROM daily_object WHERE downloads > 0) d"
@@ -1014,6 +1216,7 @@ loadperiods(void)
 			q->uobjs = dbl(r, (int)i, 6);
 			q->ureqs = dbl(r, (int)i, 7);
 			q->updl = dbl(r, (int)i, 8);
+			q->approx = 1;
 			for (j = 0; j < (size_t)PQntuples(a); j++)
 				if (strcmp(PQgetvalue(a, (int)j, 0), q->name) == 0) {
 					q->avgsize = dbl(a, (int)j, 1);
@@ -1027,6 +1230,10 @@ loadperiods(void)
 		PQclear(a);
 		PQclear(q2);
 	}
+	if (nperiods > 0 && strcmp(periods[0].name, "all") == 0)
+		exactall(&periods[0]);
+	for (i = 0; i < nperiods; i++)
+		clampperiod(&periods[i]);
 	if (nperiods == 0) {
 		periods = xcalloc(1, sizeof(*periods));
 		periods[0].name = "all";
@@ -1147,6 +1354,17 @@ buildgroups(size_t field, struct meta *m, size_t nm, size_t *np)
 	}
 	free(k);
 	groupuniq(g, ng);
+	/*
+	 * The union's estimate, within what the exact numbers allow: at
+	 * least the files' own largest count, at most the downloads.
+	 */
+	for (i = 0; i < ng; i++) {
+		for (x = 0; x < g[i].nobj; x++)
+			if (g[i].clients < objs[g[i].objs[x]].uniq)
+				g[i].clients = objs[g[i].objs[x]].uniq;
+		if (g[i].clients > (double)g[i].dl)
+			g[i].clients = (double)g[i].dl;
+	}
 	if (g != NULL)
 		qsort(g, ng, sizeof(*g), cmpgroupdl);
 	*np = ng;
@@ -1207,6 +1425,17 @@ tilenum(const char *label, long long n)
 
 	html_num(&b, n);
 	tile(label, "%s", b.p);
+	html_free(&b);
+}
+
+/* A count, marked "≈" when it is an estimate. */
+static void
+tileest(const char *label, double v, int approx)
+{
+	struct html_buf b = { 0 };
+
+	html_num(&b, (long long)(v + 0.5));
+	tile(label, "%s%s", approx ? "\xe2\x89\x88\xc2\xa0" : "", b.p);
 	html_free(&b);
 }
 
@@ -1325,6 +1554,34 @@ cell_bytes(long long n)
 	html_puts(&pg, "</td>");
 }
 
+static void cell_link(const char *, const char *);
+static void cell_num(long long);
+static void cell_bytes(long long);
+static void row_begin(void);
+static void row_end(void);
+
+static void
+placetable_rows(const struct place *v, size_t from, size_t to)
+{
+	size_t i;
+
+	for (i = from; i < to; i++) {
+		row_begin();
+		cell_num((long long)i + 1);
+		if (v[i].key[0] == 'A' && v[i].key[1] == 'S') {
+			cell_link(v[i].key, NULL);
+			cell_link(v[i].name, NULL);
+		} else {
+			cell_link(v[i].name, NULL);
+			cell_link(v[i].key[0] ? v[i].key : NULL, NULL);
+		}
+		cell_num(v[i].dl);
+		cell_num(v[i].clients);
+		cell_bytes(v[i].bytes);
+		row_end();
+	}
+}
+
 static void
 tab_end(size_t shown, size_t total)
 {
@@ -1362,6 +1619,13 @@ rlink(const char *fmt, ...)
 	vsnprintf(b + n, 128 - (size_t)n, fmt, ap);
 	va_end(ap);
 	return b;
+}
+
+/* A file's one label: its accession when the portal knows it. */
+static const char *
+objlabel(const struct obj *o)
+{
+	return o->acc != NULL && *o->acc != '\0' ? o->acc : o->base;
 }
 
 static const char *
@@ -1413,9 +1677,9 @@ chart(const char *title, const struct day *d, size_t n, const long long *all)
 	free(v);
 }
 
-/* Top files as a horizontal bar chart. */
+/* Top files as a horizontal bar chart; vals NULL: all-time downloads. */
 static void
-objchart(const char *title, size_t *idx, size_t n)
+objchart(const char *title, size_t *idx, const long long *vals, size_t n)
 {
 	const char **lab, **href;
 	double *v;
@@ -1429,10 +1693,9 @@ objchart(const char *title, size_t *idx, size_t n)
 	for (i = 0; i < n; i++) {
 		struct obj *o = &objs[idx ? idx[i] : i];
 
-		lab[i] = o->acc && strstr(o->base, o->acc) == NULL ? o->acc :
-		    o->base;
+		lab[i] = objlabel(o);
 		href[i] = xstrdup(objlink(o));
-		v[i] = (double)o->dl;
+		v[i] = (double)(vals ? vals[i] : o->dl);
 	}
 	html_puts(&pg, "<h2>");
 	html_esc(&pg, title);
@@ -1451,7 +1714,7 @@ objrow(size_t rank, const struct obj *o)
 {
 	row_begin();
 	cell_num((long long)rank);
-	cell_link(o->base, objlink(o));
+	cell_link(objlabel(o), objlink(o));
 	cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
 	cell_text(o->assay);
 	cell_num(o->dl);
@@ -1604,6 +1867,49 @@ portal(const char *kind, const char *name)
 	return b.p;
 }
 
+/* Countries or networks: a table (and its TSV), max rows on the page. */
+static void
+placetable(const char *h2, const char *tsvrel, int net, size_t max)
+{
+	size_t n = net ? nnetworks : ncountries;
+	const struct place *v = net ? networks : countries;
+
+	tab_begin(h2, tsvrel, "#Rank", net ? "Network" : "Country",
+	    net ? "Organisation" : "Code", "#Downloads", "#Downloaders",
+	    "#Bytes sent", NULL);
+	placetable_rows(v, 0, n < max ? n : max);
+	if (n > max) {
+		/* The rest goes to the TSV only. */
+		struct html_buf save = pg;
+
+		pg = (struct html_buf){ 0 };
+		placetable_rows(v, max, n);
+		html_free(&pg);
+		pg = save;
+	}
+	tab_end(n < max ? n : max, n);
+}
+
+/* Downloads by country, as a chart of the top ten. */
+static void
+countrychart(void)
+{
+	const char *lab[10], *href[10];
+	double v[10];
+	size_t i, n = ncountries < 10 ? ncountries : 10;
+
+	for (i = 0; i < n; i++) {
+		lab[i] = countries[i].name;
+		href[i] = "countries.html";
+		v[i] = (double)countries[i].dl;
+	}
+	html_puts(&pg, "<h2>Downloads by country</h2>\n<div class=\"card chart\">");
+	svg_hbar(&pg, n, lab, v, href, "Downloads by country");
+	html_puts(&pg, "</div>\n<p><a href=\"countries.html\">All countries "
+	    "\xe2\x86\x92</a> \xc2\xb7 <a href=\"networks.html\">All networks "
+	    "\xe2\x86\x92</a></p>\n");
+}
+
 static void
 homepage(void)
 {
@@ -1613,11 +1919,15 @@ homepage(void)
 	begin("Downloads dashboard", note, 0);
 	html_puts(&pg, "<div class=\"tiles\">\n");
 	tilenum("Total downloads", a->dl);
-	tilenum("Unique downloads", (long long)(a->updl + 0.5));
+	tileest("Unique downloads", a->updl, a->approx);
 	tilebytes("Average file size", a->avgsize);
-	tilenum("Unique downloaders", (long long)(a->uclients + 0.5));
+	tileest("Unique downloaders", a->uclients, a->approx);
 	tilenum("Unique files", a->nfiles);
 	tilenum("Unique requesters", (long long)(a->ureqs + 0.5));
+	if (geo != NULL) {
+		tilenum("Countries", (long long)nknown(countries, ncountries));
+		tilenum("Networks", (long long)nknown(networks, nnetworks));
+	}
 	html_puts(&pg, "</div>\n<p class=\"dl\"><a href=\"summary.tsv\" "
 	    "type=\"text/tab-separated-values\">These numbers as TSV</a></p>\n");
 	/* The tiles as TSV: exact values, for scripts and for the tests. */
@@ -1633,9 +1943,14 @@ homepage(void)
 	    "bytes_sent\t%lld\n"
 	    "errors\t%lld\n", a->dl, a->updl, a->avgsize, a->uclients,
 	    a->nfiles, a->ureqs, a->requests, a->bytes, a->errors);
+	if (geo != NULL)
+		html_printf(&tsv, "countries\t%zu\nnetworks\t%zu\n",
+		    nknown(countries, ncountries), nknown(networks, nnetworks));
 	put("summary.tsv", &tsv);
 	chart("Downloads over time", NULL, 0, tot_dl);
-	objchart("Top files by downloads", NULL, n < 15 ? n : 15);
+	if (geo != NULL)
+		countrychart();
+	objchart("Top files by downloads", NULL, NULL, n < 15 ? n : 15);
 	objtable("Most downloaded files", "top-files.tsv", NULL, n, n);
 	html_printf(&pg, "<p><a href=\"files.html\">All %lld files \xe2\x86\x92</a></p>\n",
 	    a->nfiles);
@@ -1673,7 +1988,7 @@ filepages(void)
 		html_puts(&sub, o->bucket ? o->bucket : "");
 		html_puts(&sub, "/");
 		html_puts(&sub, o->key);
-		begin(o->base, sub.p, 1);
+		begin(objlabel(o), sub.p, 1);
 		html_free(&sub);
 		html_puts(&pg, "<div class=\"tiles\">\n");
 		tilenum("Downloads", o->dl);
@@ -1712,8 +2027,12 @@ filepages(void)
 
 		snprintf(rel, sizeof(rel), "f/%d.tsv", o->id);
 		toptitle(h2, sizeof(h2), "downloaders", o->np, o->uniq);
-		tab_begin(h2, rel, "#Rank", "Downloader", "Requester",
-		    "#Downloads", "#Bytes sent", NULL);
+		if (tie)
+			tab_begin(h2, rel, "#Rank", "Downloader", "Requester",
+			    "#Downloads", "#Bytes sent", NULL);
+		else
+			tab_begin(h2, rel, "#Rank", "Downloader", "#Downloads",
+			    "#Bytes sent", NULL);
 		for (p = o->p0; p < o->p0 + o->np; p++) {
 			struct pair *x = &opairs[p];
 			struct client *c = &clients[x->client];
@@ -1722,7 +2041,9 @@ filepages(void)
 			row_begin();
 			cell_num((long long)(p - o->p0 + 1));
 			cell_link(c->name, clientlink(c));
-			cell_link(q ? q->name : "anonymous", q ? reqlink(q) : NULL);
+			if (tie)
+				cell_link(q ? q->name : "anonymous",
+				    q ? reqlink(q) : NULL);
 			cell_num(x->dl);
 			cell_bytes(x->bytes);
 			row_end();
@@ -1751,10 +2072,30 @@ clientpages(void)
 		tilebytes("Bytes sent", (double)c->bytes);
 		html_puts(&pg, "</div>\n");
 		chart("Downloads over time", cdays + c->d0, c->nd, NULL);
+		if (geo != NULL) {
+			struct geo_info gi;
+			char b[160];
+
+			geo_lookup(geo, c->ip, &gi);
+			info_begin("Where");
+			if (gi.cc[0] != '\0')
+				snprintf(b, sizeof(b), "%s (%s)", gi.country,
+				    gi.cc);
+			info("Country", gi.cc[0] ? b : NULL, NULL, NULL);
+			if (gi.asn != 0)
+				snprintf(b, sizeof(b), "AS%lu%s%s", gi.asn,
+				    gi.org[0] ? " " : "", gi.org);
+			info("Network", gi.asn ? b : NULL, NULL, NULL);
+			info_end();
+		}
 		snprintf(rel, sizeof(rel), "d/%d.tsv", c->id);
 		toptitle(h2, sizeof(h2), "files downloaded", c->np, c->files);
-		tab_begin(h2, rel, "#Rank", "File", "Experiment",
-		    "Requester", "#Downloads", "#Bytes sent", NULL);
+		if (tie)
+			tab_begin(h2, rel, "#Rank", "File", "Experiment",
+			    "Requester", "#Downloads", "#Bytes sent", NULL);
+		else
+			tab_begin(h2, rel, "#Rank", "File", "Experiment",
+			    "#Downloads", "#Bytes sent", NULL);
 		for (p = c->p0; p < c->p0 + c->np; p++) {
 			struct pair *x = &cpairs[p];
 			struct obj *o = &objs[x->obj];
@@ -1762,9 +2103,11 @@ clientpages(void)
 
 			row_begin();
 			cell_num((long long)(p - c->p0 + 1));
-			cell_link(o->base, objlink(o));
+			cell_link(objlabel(o), objlink(o));
 			cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
-			cell_link(q ? q->name : "anonymous", q ? reqlink(q) : NULL);
+			if (tie)
+				cell_link(q ? q->name : "anonymous",
+				    q ? reqlink(q) : NULL);
 			cell_num(x->dl);
 			cell_bytes(x->bytes);
 			row_end();
@@ -1784,8 +2127,10 @@ reqpages(void)
 	for (i = 0; i < nreqs; i++) {
 		struct requester *q = &reqs[i];
 
-		begin(q->name, "Requester (the authenticated identity of the "
-		    "requests; anonymous when unsigned)", 1);
+		begin(q->name, q->name == q->pname ? "Requester, shown by a "
+		    "keyed pseudonym of its identity" : "Requester (the "
+		    "authenticated identity of the requests; anonymous when "
+		    "unsigned)", 1);
 		html_puts(&pg, "<div class=\"tiles\">\n");
 		tilenum("Downloads", q->dl);
 		tilenum("Downloaders", (long long)(q->clients + 0.5));
@@ -1796,8 +2141,12 @@ reqpages(void)
 		snprintf(rel, sizeof(rel), "r/%d.tsv", q->id);
 		toptitle(h2, sizeof(h2), "downloads by file and downloader",
 		    q->np, (double)q->dl);
-		tab_begin(h2, rel, "#Rank", "File", "Experiment", "Downloader",
-		    "#Downloads", "#Bytes sent", NULL);
+		if (tie)
+			tab_begin(h2, rel, "#Rank", "File", "Experiment",
+			    "Downloader", "#Downloads", "#Bytes sent", NULL);
+		else
+			tab_begin(h2, rel, "#Rank", "File", "Experiment",
+			    "#Downloads", "#Bytes sent", NULL);
 		for (p = q->p0; p < q->p0 + q->np; p++) {
 			struct pair *x = &rpairs[p];
 			struct obj *o = &objs[x->obj];
@@ -1805,9 +2154,10 @@ reqpages(void)
 
 			row_begin();
 			cell_num((long long)(p - q->p0 + 1));
-			cell_link(o->base, objlink(o));
+			cell_link(objlabel(o), objlink(o));
 			cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
-			cell_link(c->name, clientlink(c));
+			if (tie)
+				cell_link(c->name, clientlink(c));
 			cell_num(x->dl);
 			cell_bytes(x->bytes);
 			row_end();
@@ -1851,7 +2201,7 @@ grouppages(const char *dir, const char *what, const char *kind,
 		}
 		html_puts(&pg, "<div class=\"tiles\">\n");
 		tilenum("Downloads", q->dl);
-		tilenum("Unique downloaders", (long long)(q->clients + 0.5));
+		tileest("Unique downloaders", q->clients, 1);
 		tilenum("Files downloaded", (long long)q->nobj);
 		tilebytes("Bytes sent", (double)q->bytes);
 		html_puts(&pg, "</div>\n");
@@ -1893,7 +2243,8 @@ grouplist(const char *rel, const char *title, const char *dir,
 	snprintf(tsvrel, sizeof(tsvrel), "%.*s.tsv",
 	    (int)(strlen(rel) - 5), rel);
 	tab_begin(NULL, tsvrel, "#Rank", what, "Title", "#Files",
-	    "#Downloads", "#Unique downloaders", "#Bytes sent", NULL);
+	    "#Downloads", "#\xe2\x89\x88 Unique downloaders", "#Bytes sent",
+	    NULL);
 	root = "";
 	for (i = 0; i < ng; i++) {
 		row_begin();
@@ -1918,6 +2269,7 @@ periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
 {
 	char rel[64], sub[128];
 	size_t i, *idx, n, ntc;
+	long long *pdl;
 	struct day *d;
 	int y, m, dd;
 
@@ -1925,9 +2277,9 @@ periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
 	begin(q->name, sub, 1);
 	html_puts(&pg, "<div class=\"tiles\">\n");
 	tilenum("Total downloads", q->dl);
-	tilenum("Unique downloads", (long long)(q->updl + 0.5));
+	tileest("Unique downloads", q->updl, q->approx);
 	tilebytes("Average file size", q->avgsize);
-	tilenum("Unique downloaders", (long long)(q->uclients + 0.5));
+	tileest("Unique downloaders", q->uclients, q->approx);
 	tilenum("Unique files", q->nfiles);
 	tilenum("Unique requesters", (long long)(q->ureqs + 0.5));
 	html_puts(&pg, "</div>\n");
@@ -1985,16 +2337,18 @@ periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
 	}
 	free(d);
 	idx = xcalloc((size_t)PQntuples(to) + 1, sizeof(*idx));
+	pdl = xcalloc((size_t)PQntuples(to) + 1, sizeof(*pdl));
 	for (i = n = 0; i < (size_t)PQntuples(to); i++) {
 		struct obj *o;
 
 		if (strcmp(PQgetvalue(to, (int)i, 0), q->name) == 0 &&
-		    (o = findobj((int)num(to, (int)i, 1))) != NULL)
+		    (o = findobj((int)num(to, (int)i, 1))) != NULL) {
+			pdl[n] = num(to, (int)i, 2);
 			idx[n++] = (size_t)(o - objs);
+		}
 	}
 	snprintf(rel, sizeof(rel), "p/%s-files.tsv", q->name);
-	objchart("Most downloaded files (all time counts)", idx,
-	    n < 15 ? n : 15);
+	objchart("Top files by downloads", idx, pdl, n < 15 ? n : 15);
 	tab_begin("Most downloaded files", rel, "#Rank", "File",
 	    "Experiment", "Assay", "#Downloads in period", NULL);
 	for (i = ntc = 0; i < (size_t)PQntuples(to); i++) {
@@ -2005,7 +2359,7 @@ periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
 			continue;
 		row_begin();
 		cell_num((long long)++ntc);
-		cell_link(o->base, objlink(o));
+		cell_link(objlabel(o), objlink(o));
 		cell_link(o->exp, grouplink("e", exps, nexps, o->exp));
 		cell_text(o->assay);
 		cell_num(num(to, (int)i, 2));
@@ -2013,6 +2367,7 @@ periodpage(struct period *q, int kind, PGresult *to, PGresult *tc)
 	}
 	tab_end(ntc, ntc);
 	free(idx);
+	free(pdl);
 	snprintf(rel, sizeof(rel), "p/%s-downloaders.tsv", q->name);
 	tab_begin("Most active downloaders", rel, "#Rank", "Downloader",
 	    "#Downloads in period", "#Bytes sent", NULL);
@@ -2066,7 +2421,8 @@ periodpages(void)
 	}
 	begin("Periods", "Downloads per year and per month", 0);
 	tab_begin(NULL, "periods.tsv", "Period", "#Downloads",
-	    "#Unique downloads", "#Unique downloaders", "#Unique files",
+	    "#\xe2\x89\x88 Unique downloads", "#\xe2\x89\x88 Unique downloaders",
+	    "#Unique files",
 	    "#Unique requesters", "#Bytes sent", NULL);
 	for (i = 1; i < nperiods; i++) {
 		struct period *q = &periods[i];
@@ -2102,10 +2458,23 @@ listpages(void)
 	    "without the key", 0);
 	clienttable(NULL, "downloaders.tsv", nclients, LISTMAX);
 	finish("downloaders.html");
-	begin("Requesters", "Authenticated identities (anonymous: unsigned "
-	    "requests)", 0);
+	begin("Requesters", Rflag ? "Authenticated identities (anonymous: "
+	    "unsigned requests)" : "Authenticated identities by keyed "
+	    "pseudonym; anonymous (unsigned requests) and AWS services by "
+	    "name", 0);
 	reqtable(NULL, "requesters.tsv", nreqs);
 	finish("requesters.html");
+	if (geo != NULL) {
+		begin("Countries", "Downloads and downloaders by country, "
+		    "from the local GeoIP databases", 0);
+		placetable(NULL, "countries.tsv", 0, LISTMAX);
+		finish("countries.html");
+		begin("Networks", "Downloads and downloaders by network "
+		    "(autonomous system and its owner), from the local GeoIP "
+		    "databases", 0);
+		placetable(NULL, "networks.tsv", 1, LISTMAX);
+		finish("networks.html");
+	}
 	grouplist("experiments.html", "Experiments", "e", "Experiment", exps,
 	    nexps);
 	grouplist("labs.html", "Labs", "l", "Lab", labgs, nlabs);
@@ -2154,6 +2523,17 @@ cleanup(void)
 	free(rpairs);
 	free(periods);
 	free(tot_dl);
+	for (i = 0; i < ncountries; i++) {
+		free(countries[i].key);
+		free(countries[i].name);
+	}
+	for (i = 0; i < nnetworks; i++) {
+		free(networks[i].key);
+		free(networks[i].name);
+	}
+	free(countries);
+	free(networks);
+	geo_free(geo);
 	free(key);
 	html_free(&pg);
 	html_free(&tsv);
@@ -2165,6 +2545,8 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "raw-addresses", no_argument, NULL, 'a' },
 		{ "networks", no_argument, NULL, 'n' },
+		{ "show-requesters", no_argument, NULL, 'R' },
+		{ "geoip-database", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conninfo = "", *keyfile = NULL;
@@ -2181,11 +2563,19 @@ main(int argc, char *argv[])
 		return fflush(stdout) == 0 ? 0 : 1;
 	}
 	out_init();
-	while ((ch = getopt_long(argc, argv, "Had:k:no:t:v", longopts,
+	while ((ch = getopt_long(argc, argv, "HRad:k:no:t:v", longopts,
 	    NULL)) != -1)
 		switch (ch) {
 		case 'H':
 			Hflag = 1;
+			break;
+		case 'R':
+			Rflag = 1;
+			break;
+		case 'g':
+			if (ngeodb == GEOMAX)
+				errx(2, "--geoip-database: at most %d", GEOMAX);
+			geodb[ngeodb++] = optarg;
 			break;
 		case 'a':
 			aflag = 1;
@@ -2218,6 +2608,8 @@ main(int argc, char *argv[])
 		usage();
 	if (aflag && nflag)
 		errx(2, "-a and -n exclude each other");
+	if (ngeodb > 0 && (geo = geo_open(geodb, ngeodb, err)) == NULL)
+		errx(2, "--geoip-database %s", err);
 	if (Hflag) {
 		snprintf(limitbuf, sizeof(limitbuf), "%lld", topn);
 		limitp[0] = limitbuf;
@@ -2255,8 +2647,15 @@ main(int argc, char *argv[])
 	/* One snapshot: a concurrent pgload cannot tear the numbers. */
 	PQclear(query("begin", "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
 	    0, NULL));
-	if (!aflag && !nflag)
+	tie = !Rflag || aflag;
+	if ((!aflag && !nflag) || !Rflag)
 		loadkey(keyfile);
+	if (!relexists("report_obj"))
+		errx(1, "table report_obj is missing: apply "
+		    "sql/030-report-exact.sql (pgload does)");
+	signal(SIGINT, onsignal);
+	signal(SIGTERM, onsignal);
+	signal(SIGHUP, onsignal);
 	if ((site = site_open(outdir, err)) == NULL)
 		errx(1, "%s", err);
 
@@ -2265,6 +2664,8 @@ main(int argc, char *argv[])
 	loadobjects();
 	loadclients();
 	loadrequesters();
+	if (geo != NULL)
+		loadgeo();
 	if (!Hflag)
 		loadpairs();
 	loadencode();
@@ -2280,9 +2681,10 @@ main(int argc, char *argv[])
 	civil(dmax, &y, &m, &d);
 	snprintf(d1, sizeof(d1), "%04d-%02d-%02d", y, m, d);
 	snprintf(note, sizeof(note), "Downloads from %s to %s (UTC), from S3 "
-	    "server access logs. %s", d0, d1, aflag ? "Raw client addresses: "
+	    "server access logs. %s%s", d0, d1, aflag ? "Raw client addresses: "
 	    "internal use only." : nflag ? "Downloaders are shown by "
 	    "network (/24, /48)." : "Downloaders are shown by keyed "
+	    "pseudonyms.", Rflag ? "" : " Requesters are shown by keyed "
 	    "pseudonyms.");
 
 	homepage();
