@@ -159,12 +159,17 @@ static char	 note[256];
 
 /* --help: the synopsis and one line per option, on stdout. */
 static const char help[] =
-	"usage: report [-Hanv] [-d conninfo] [-k keyfile] [-t top] -o dir\n"
+	"usage: report [-HRanv] [-d conninfo] [--geoip-database file] [-k keyfile]\n"
+	"    [-t top] -o dir\n"
 	"  -H                  write the home page only\n"
 	"  -a, --raw-addresses show downloaders by raw IP address\n"
 	"  -d conninfo         the database (libpq connection string)\n"
+	"  --geoip-database file\n"
+	"                      a MaxMind database: countries and networks\n"
 	"  -k keyfile          the pseudonym key\n"
 	"  -n, --networks      show downloaders by truncated network\n"
+	"  -R, --show-requesters\n"
+	"                      show requesters as logged (a private site)\n"
 	"  -o dir              the site directory\n"
 	"  -t top              rows of the top tables\n"
 	"  -v                  print what was loaded and written to standard error\n"
