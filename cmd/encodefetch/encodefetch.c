@@ -177,8 +177,8 @@ static unsigned backoff = 1;	/* seconds before the first retry */
 
 /* --help: the synopsis and one line per option, on stdout. */
 static const char help[] =
-	"usage: encodefetch [-v] [-r tries] [-u base_url] [--backoff seconds]\n"
-	"    [--max-value bytes] [--since date] [--timeout seconds] type\n"
+	"usage: encodefetch [-v] [-r tries] [-u base_url] [--backoff seconds] "
+	"[--max-value bytes] [--since date] [--timeout seconds] type\n"
 	"  -r tries            attempts per request (1 to 100, default 8)\n"
 	"  -u base_url         the ENCODE portal\n"
 	"  -v                  log each request to standard error\n"

@@ -159,8 +159,8 @@ static char	 note[256];
 
 /* --help: the synopsis and one line per option, on stdout. */
 static const char help[] =
-	"usage: report [-HRanv] [-d conninfo] [--geoip-database file] [-k keyfile]\n"
-	"    [-t top] -o dir\n"
+	"usage: report [-HRanv] [-d conninfo] [--geoip-database file] "
+	"[-k keyfile] [-t top] -o dir\n"
 	"  -H                  write the home page only\n"
 	"  -a, --raw-addresses show downloaders by raw IP address\n"
 	"  -d conninfo         the database (libpq connection string)\n"
