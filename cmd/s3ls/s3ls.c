@@ -807,7 +807,8 @@ since_last(const char *url, const char *bucket, const char *prefix,
 		    "partitioned layout" : lay == L_FLAT ? "flat keys" :
 		    "no state", hmap_count(handed),
 		    lay == L_PART ? "each partition's " : "",
-		    lay == L_FLAT ? (floor ? floor : "") : lay == L_NONE ? "nothing" : from);
+		    lay == L_FLAT ? (floor ? floor : "") :
+		    lay == L_NONE ? "nothing" : from);
 	if (lay == L_PART) {
 		if (partitions(bucket, prefix, depth, &pv, &npv, err,
 		    errlen) == -1)
