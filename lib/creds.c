@@ -590,6 +590,7 @@ imds_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 	url = s3_fmt("%s/latest/api/token", base);
 	hdr = curl_slist_append(hdr,
 	    "X-aws-ec2-metadata-token-ttl-seconds: 21600");
+	why[0] = '\0';
 	if (http(x, "PUT", url, hdr, NULL, 2, &status, &tok, why,
 	    sizeof(why)) == -1 || status != 200) {
 		snprintf(err, errlen, "no credentials (instance metadata %s: "
