@@ -25,7 +25,9 @@ teardown() {
 	run -0 --separate-stderr bash -o pipefail -c \
 	    "s3ls s3://$B/ | parallel -k -j 16 s3cat | cksum"
 	[ "$output" = "$want" ]
-	[ "$stderr" = "" ]
+	# s3cat says nothing; GNU parallel itself may warn that a loaded
+	# machine let it start fewer than 16 jobs at once.
+	[ -z "$(printf '%s\n' "$stderr" | grep -v '^parallel: Warning: ' || true)" ]
 }
 
 @test "parallel -X s3cat: URLs batched per process, then loaded" {
