@@ -358,15 +358,50 @@ fields(const char *line, size_t len, const char **f, size_t *n, size_t max)
 }
 
 /*
- * s[0..n) COPY-unescaped (\NNN octal, \xHH, \b \f \n \r \t \v, and a
- * backslash before any other character stands for it) into ubuf; returns
- * its length.  As the server (and tbtext()) decodes it.
+ * The byte that the escape after a backslash at s[*i] stands for, as the
+ * server decodes COPY text (\NNN octal, \xHH, \b \f \n \r \t \v, and any
+ * other character for itself); *i is left after the escape.
+ */
+static int
+copyesc(const char *s, size_t n, size_t *i)
+{
+	int c, v, k;
+
+	c = (unsigned char)s[*i];
+	(*i)++;
+	switch (c) {
+	case '0': case '1': case '2': case '3':
+	case '4': case '5': case '6': case '7':
+		v = c - '0';
+		for (k = 0; k < 2 && *i < n && s[*i] >= '0' && s[*i] <= '7'; k++)
+			v = v * 8 + (s[(*i)++] - '0');
+		return v & 0xff;
+	case 'x':
+		if (*i < n && (v = hexval(s[*i])) >= 0) {
+			(*i)++;
+			if (*i < n && hexval(s[*i]) >= 0)
+				v = v * 16 + hexval(s[(*i)++]);
+			return v;
+		}
+		return c;
+	case 'b': return '\b';
+	case 'f': return '\f';
+	case 'n': return '\n';
+	case 'r': return '\r';
+	case 't': return '\t';
+	case 'v': return '\v';
+	}
+	return c;
+}
+
+/*
+ * s[0..n) COPY-unescaped into ubuf (see copyesc()); returns its length.
+ * As the server (and tbtext()) decodes it.
  */
 static size_t
 unescape(const char *s, size_t n)
 {
 	size_t i, o = 0;
-	int c, v, k;
 
 	if (n > ubufsize) {
 		ubufsize = n > 2 * ubufsize ? n : 2 * ubufsize;
@@ -377,33 +412,8 @@ unescape(const char *s, size_t n)
 			ubuf[o++] = s[i++];
 			continue;
 		}
-		c = (unsigned char)s[i + 1];
-		i += 2;
-		switch (c) {
-		case '0': case '1': case '2': case '3':
-		case '4': case '5': case '6': case '7':
-			v = c - '0';
-			for (k = 0; k < 2 && i < n && s[i] >= '0' && s[i] <= '7';
-			    k++)
-				v = v * 8 + (s[i++] - '0');
-			c = v & 0xff;
-			break;
-		case 'x':
-			if (i < n && (v = hexval(s[i])) >= 0) {
-				i++;
-				if (i < n && hexval(s[i]) >= 0)
-					v = v * 16 + hexval(s[i++]);
-				c = v;
-			}
-			break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'v': c = '\v'; break;
-		}
-		ubuf[o++] = (char)c;
+		i++;
+		ubuf[o++] = (char)copyesc(s, n, &i);
 	}
 	return o;
 }
@@ -1352,7 +1362,7 @@ static void
 tbtext(struct cbuf *o, const char *f, size_t n)
 {
 	size_t i, at, len;
-	int c, v, k;
+	char ch;
 
 	if (isnull(f, n)) {
 		tb32(o, -1);
@@ -1368,37 +1378,9 @@ tbtext(struct cbuf *o, const char *f, size_t n)
 		i += run;
 		if (i == n)
 			break;
-		c = f[++i];	/* checked: no lone backslash at the end */
-		i++;
-		switch (c) {
-		case '0': case '1': case '2': case '3':
-		case '4': case '5': case '6': case '7':
-			v = c - '0';
-			for (k = 0; k < 2 && i < n && f[i] >= '0' && f[i] <= '7';
-			    k++)
-				v = v * 8 + (f[i++] - '0');
-			c = v & 0xff;
-			break;
-		case 'x':
-			if (i < n && (v = hexval(f[i])) >= 0) {
-				i++;
-				if (i < n && hexval(f[i]) >= 0)
-					v = v * 16 + hexval(f[i++]);
-				c = v;
-			}
-			break;
-		case 'b': c = '\b'; break;
-		case 'f': c = '\f'; break;
-		case 'n': c = '\n'; break;
-		case 'r': c = '\r'; break;
-		case 't': c = '\t'; break;
-		case 'v': c = '\v'; break;
-		}
-		{
-			char ch = (char)c;
-
-			tbput(o, &ch, 1);
-		}
+		i++;		/* checked: no lone backslash at the end */
+		ch = (char)copyesc(f, n, &i);
+		tbput(o, &ch, 1);
 	}
 	len = o->len - at - 4;
 	o->b[at] = len >> 24;
