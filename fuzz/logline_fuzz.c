@@ -15,6 +15,7 @@
 #include <stdio.h>
 
 #include "logline.h"
+#include "oracle.h"
 
 /* A failed invariant names its line, then aborts (a libFuzzer finding). */
 #define check(ok)	do {						\
@@ -24,41 +25,6 @@
 		abort();						\
 	}								\
 } while (0)
-
-/* Strict UTF-8 (RFC 3629) over the whole row. */
-static void
-checkutf8(const unsigned char *p, size_t n)
-{
-	size_t i = 0, k, j;
-
-	while (i < n) {
-		unsigned char c = p[i], lo = 0x80, hi = 0xBF;
-
-		check(c != 0);
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			k = 2;
-		else if (c >= 0xE0 && c <= 0xEF) {
-			k = 3;
-			lo = c == 0xE0 ? 0xA0 : 0x80;
-			hi = c == 0xED ? 0x9F : 0xBF;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			k = 4;
-			lo = c == 0xF0 ? 0x90 : 0x80;
-			hi = c == 0xF4 ? 0x8F : 0xBF;
-		} else {
-			check(0);
-			return;
-		}
-		check(i + k <= n && p[i + 1] >= lo && p[i + 1] <= hi);
-		for (j = 2; j < k; j++)
-			check(p[i + j] >= 0x80 && p[i + j] <= 0xBF);
-		i += k;
-	}
-}
 
 /* Decode one COPY value [p, e) into out; returns its length, or -1 for \N. */
 static long
@@ -116,7 +82,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	n = logline_copy((char *)row, &ll);
 	check(n <= LOGLINE_COPYMAX(size));
 	check(n > 0 && row[n - 1] == '\n');
-	checkutf8(row, n);
+	check(oracle_utf8(row, n));
 	p = row;
 	e = row + n - 1;
 	for (col = 0; col < LOGLINE_NCOLUMNS; col++) {

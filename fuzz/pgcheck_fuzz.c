@@ -26,6 +26,7 @@
 #undef main
 
 #include <ctype.h>
+#include "oracle.h"
 
 #define check(ok)	do {						\
 	if (!(ok)) {							\
@@ -78,42 +79,6 @@ decode(const char *s, size_t n, unsigned char *out)
 		out[o++] = (unsigned char)c;
 	}
 	return o;
-}
-
-static int
-validutf8(const unsigned char *p, size_t n)
-{
-	size_t i = 0, k, j;
-
-	while (i < n) {
-		unsigned char c = p[i], lo = 0x80, hi = 0xBF;
-
-		if (c == 0)
-			return 0;
-		if (c < 0x80) {
-			i++;
-			continue;
-		}
-		if (c >= 0xC2 && c <= 0xDF)
-			k = 2;
-		else if (c >= 0xE0 && c <= 0xEF) {
-			k = 3;
-			lo = c == 0xE0 ? 0xA0 : 0x80;
-			hi = c == 0xED ? 0x9F : 0xBF;
-		} else if (c >= 0xF0 && c <= 0xF4) {
-			k = 4;
-			lo = c == 0xF0 ? 0x90 : 0x80;
-			hi = c == 0xF4 ? 0x8F : 0xBF;
-		} else
-			return 0;
-		if (i + k > n || p[i + 1] < lo || p[i + 1] > hi)
-			return 0;
-		for (j = 2; j < k; j++)
-			if (p[i + j] < 0x80 || p[i + j] > 0xBF)
-				return 0;
-		i += k;
-	}
-	return 1;
 }
 
 /* The decoded value v (NUL-terminated) is one of its type. */
@@ -220,7 +185,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			continue;
 		}
 		m = decode(p, n, dec);
-		check(validutf8(dec, m));
+		check(oracle_utf8(dec, m));
 		o.len = 0;
 		tbtext(&o, p, n);
 		check(o.len == m + 4 && memcmp(o.b + 4, dec, m) == 0);
