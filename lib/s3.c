@@ -248,8 +248,9 @@ ctx_init(const struct s3_config *c, struct creds_ctx *x)
 	x->trace = c->trace;
 }
 
+/* The credentials of c zeroed and freed, so that no secret outlives them. */
 static void
-creds_take(struct s3_config *c, struct creds *cr)
+creds_wipe(struct s3_config *c)
 {
 	if (c->secret_key != NULL)
 		explicit_bzero(c->secret_key, strlen(c->secret_key));
@@ -259,6 +260,14 @@ creds_take(struct s3_config *c, struct creds *cr)
 	free(c->secret_key);
 	free(c->session_token);
 	free(c->cred_source);
+	c->access_key = c->secret_key = c->session_token = NULL;
+	c->cred_source = NULL;
+}
+
+static void
+creds_take(struct s3_config *c, struct creds *cr)
+{
+	creds_wipe(c);
 	c->access_key = cr->access_key;
 	c->secret_key = cr->secret_key;
 	c->session_token = cr->session_token;
@@ -411,18 +420,11 @@ region_ok(const char *r)
 void
 s3_config_free(struct s3_config *c)
 {
-	if (c->secret_key != NULL)
-		explicit_bzero(c->secret_key, strlen(c->secret_key));
-	if (c->session_token != NULL)
-		explicit_bzero(c->session_token, strlen(c->session_token));
-	free(c->access_key);
-	free(c->secret_key);
-	free(c->session_token);
+	creds_wipe(c);
 	free(c->region);
 	free(c->scheme);
 	free(c->host);
 	free(c->ca_bundle);
-	free(c->cred_source);
 	free(c->profile);
 	free(c->cred_file);
 	free(c->conf_file);
