@@ -6,7 +6,6 @@
 PREFIX = /usr/local
 BINDIR = $(PREFIX)/bin
 MANPREFIX = $(PREFIX)/share/man
-SHAREDIR = $(PREFIX)/share/s3logs
 DESTDIR =
 # The toolkit's version, printed by every program's --version.
 VERSION = 1.0
@@ -20,16 +19,28 @@ LDFLAGS =
 WARNFLAGS = -Wall -Wextra -Wshadow -Wno-unused-parameter
 WERROR =
 PKGS = libcurl libcrypto libpq libxxhash expat yajl libmaxminddb
-DEPCFLAGS != $(PKG_CONFIG) --cflags $(PKGS)
-DEPLIBS != $(PKG_CONFIG) --libs $(PKGS)
-TKCPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 -DSHAREDIR=\"$(SHAREDIR)\" \
+# Quiet here: on a fresh machine `make check` and `make demo` install the
+# packages first; `make all` says what is missing (pkgcheck, below).
+DEPCFLAGS != $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null || :
+DEPLIBS != $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null || :
+TKCPPFLAGS = -D_GNU_SOURCE -D_FILE_OFFSET_BITS=64 \
     -DS3LOGS_VERSION=\"$(VERSION)\" -Ilib
 TKCFLAGS = $(WARNFLAGS) $(WERROR) $(TKCPPFLAGS) $(DEPCFLAGS) $(CPPFLAGS) $(CFLAGS)
 
 PROGS = s3ls s3cat s3put logparse pgload encodefetch report
 BINS != for p in $(PROGS); do printf 'cmd/%s/%s ' $$p $$p; done
+# Each program's objects: a program split across files lists them all here.
+S3LS_OBJ = cmd/s3ls/s3ls.o
+S3CAT_OBJ = cmd/s3cat/s3cat.o
+S3PUT_OBJ = cmd/s3put/s3put.o
+LOGPARSE_OBJ = cmd/logparse/logparse.o
+PGLOAD_OBJ = cmd/pgload/pgload.o
+ENCODEFETCH_OBJ = cmd/encodefetch/encodefetch.o
+REPORT_OBJ = cmd/report/report.o
+CMDOBJ = $(S3LS_OBJ) $(S3CAT_OBJ) $(S3PUT_OBJ) $(LOGPARSE_OBJ) $(PGLOAD_OBJ) \
+    $(ENCODEFETCH_OBJ) $(REPORT_OBJ)
+CMDHDR != ls cmd/*/*.h 2>/dev/null || :
 # lib/migrations.c is generated (below), so it is listed even before it exists.
-LIBSRC != { ls lib/*.c; echo lib/migrations.c; } | sort -u
 LIBOBJ != { ls lib/*.c; echo lib/migrations.c; } | sort -u | sed 's/\.c$$/.o/'
 LIBHDR != ls lib/*.h
 MAN1 != for p in $(PROGS); do printf 'man/%s.1 ' $$p; done
@@ -38,12 +49,17 @@ MANSCRIPTS = man/s3logs-nightly.1
 SCRIPTS = s3logs-nightly
 SQL != ls sql/*.sql 2>/dev/null || true
 
-all: $(BINS)
+all: pkgcheck $(BINS)
+
+pkgcheck: FRC
+	@$(PKG_CONFIG) --exists --print-errors $(PKGS) || { \
+	    echo 'make: missing packages: run tests/harness/deps (Debian) first' >&2; \
+	    exit 1; }
 
 .c.o:
 	$(CC) $(TKCFLAGS) -c -o $@ $<
 
-$(LIBOBJ) $(BINS:=.o): $(LIBHDR) Makefile
+$(LIBOBJ) $(CMDOBJ): $(LIBHDR) $(CMDHDR) Makefile
 
 # The schema migrations sql/NNN-name.sql, embedded as C strings so that
 # pgload carries the schema it expects.  sql itself is a prerequisite so
@@ -66,17 +82,23 @@ lib/libs3logs.a: $(LIBOBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIBOBJ)
 
-$(BINS): lib/libs3logs.a
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $@.o lib/libs3logs.a $(DEPLIBS) -lm
-
 # One explicit rule per program keeps this a plain POSIX makefile.
-cmd/s3ls/s3ls: cmd/s3ls/s3ls.o
-cmd/s3cat/s3cat: cmd/s3cat/s3cat.o
-cmd/s3put/s3put: cmd/s3put/s3put.o
-cmd/logparse/logparse: cmd/logparse/logparse.o
-cmd/pgload/pgload: cmd/pgload/pgload.o
-cmd/encodefetch/encodefetch: cmd/encodefetch/encodefetch.o
-cmd/report/report: cmd/report/report.o
+LINK = $(CC) $(CFLAGS) $(LDFLAGS) -o $@
+LINKLIBS = lib/libs3logs.a $(DEPLIBS) -lm
+cmd/s3ls/s3ls: $(S3LS_OBJ) lib/libs3logs.a
+	$(LINK) $(S3LS_OBJ) $(LINKLIBS)
+cmd/s3cat/s3cat: $(S3CAT_OBJ) lib/libs3logs.a
+	$(LINK) $(S3CAT_OBJ) $(LINKLIBS)
+cmd/s3put/s3put: $(S3PUT_OBJ) lib/libs3logs.a
+	$(LINK) $(S3PUT_OBJ) $(LINKLIBS)
+cmd/logparse/logparse: $(LOGPARSE_OBJ) lib/libs3logs.a
+	$(LINK) $(LOGPARSE_OBJ) $(LINKLIBS)
+cmd/pgload/pgload: $(PGLOAD_OBJ) lib/libs3logs.a
+	$(LINK) $(PGLOAD_OBJ) $(LINKLIBS)
+cmd/encodefetch/encodefetch: $(ENCODEFETCH_OBJ) lib/libs3logs.a
+	$(LINK) $(ENCODEFETCH_OBJ) $(LINKLIBS)
+cmd/report/report: $(REPORT_OBJ) lib/libs3logs.a
+	$(LINK) $(REPORT_OBJ) $(LINKLIBS)
 
 # Tests that compile a helper program need the flags the library was built
 # with (a sanitizer build cannot link otherwise).
@@ -92,20 +114,18 @@ lint: FRC
 
 install: all
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANPREFIX)/man1 \
-	    $(DESTDIR)$(MANPREFIX)/man7 $(DESTDIR)$(SHAREDIR)/sql
+	    $(DESTDIR)$(MANPREFIX)/man7
 	for p in $(PROGS); do install -m 0755 cmd/$$p/$$p $(DESTDIR)$(BINDIR)/$$p; done
 	for s in $(SCRIPTS); do [ ! -f scripts/$$s ] || install -m 0755 scripts/$$s $(DESTDIR)$(BINDIR)/$$s; done
 	for m in $(MAN1) $(MANSCRIPTS); do install -m 0644 $$m $(DESTDIR)$(MANPREFIX)/man1/; done
 	install -m 0644 $(MAN7) $(DESTDIR)$(MANPREFIX)/man7/
-	for f in $(SQL); do install -m 0644 $$f $(DESTDIR)$(SHAREDIR)/sql/; done
 
 uninstall: FRC
 	for p in $(PROGS) $(SCRIPTS); do rm -f $(DESTDIR)$(BINDIR)/$$p; done
 	for p in $(PROGS) $(SCRIPTS); do rm -f $(DESTDIR)$(MANPREFIX)/man1/$$p.1; done
 	rm -f $(DESTDIR)$(MANPREFIX)/man7/s3logs.7
-	rm -rf $(DESTDIR)$(SHAREDIR)
 
 clean: FRC
-	rm -f $(BINS) $(BINS:=.o) $(LIBOBJ) lib/libs3logs.a lib/migrations.c
+	rm -f $(BINS) $(CMDOBJ) $(LIBOBJ) lib/libs3logs.a lib/migrations.c
 
 FRC:
