@@ -20,10 +20,16 @@ struct migration {
 extern const struct migration	migrations[];
 extern const size_t		nmigrations;
 
-/* The advisory lock key (two-int form) pgload's SQL uses: class, and the
- * objects under it. */
+/*
+ * The advisory lock keys (two-int form) s3logs takes: one class, and an
+ * object under it for each thing that must be done one at a time.  The SQL
+ * in sql/ uses the same numbers; keep them in step.
+ */
 #define MIGRATE_LOCK_CLASS	1395803215	/* "S3LO" */
-#define MIGRATE_LOCK_MIGRATE	1
+#define MIGRATE_LOCK_MIGRATE	1	/* applying migrations */
+#define MIGRATE_LOCK_LOAD	2	/* merging a batch, creating partitions */
+#define MIGRATE_LOCK_FOLD	3	/* folding the queues into the sums */
+#define MIGRATE_LOCK_PAIRS	4	/* folding the report's pair queue */
 
 /*
  * Apply the migrations that schema_migrations does not list, holding
