@@ -1,11 +1,11 @@
--- 010-encode.sql: ENCODE portal metadata (loaded by `encodefetch TYPE |
+-- 004-encode.sql: ENCODE portal metadata (loaded by `encodefetch TYPE |
 -- pgload -t TYPE`) and the join from log keys to it.
 --
 -- Column order is encodefetch's output order (encodefetch(1) documents
 -- each column); pgload -t upserts on the primary key.  Lists that the
 -- portal sends empty arrive as NULL.
 
-CREATE TABLE IF NOT EXISTS files (
+CREATE TABLE files (
 	accession	text PRIMARY KEY,	-- accession, else external_accession
 	uuid		uuid NOT NULL,
 	alternate_accessions text[],		-- accessions merged into this file
@@ -32,12 +32,12 @@ CREATE TABLE IF NOT EXISTS files (
 	no_file_available boolean NOT NULL DEFAULT false,
 	href		text
 );
-CREATE INDEX IF NOT EXISTS files_s3_key ON files (s3_key);
-CREATE INDEX IF NOT EXISTS files_uuid ON files (uuid);
-CREATE INDEX IF NOT EXISTS files_alternate_accessions ON files
+CREATE INDEX files_s3_key ON files (s3_key);
+CREATE INDEX files_uuid ON files (uuid);
+CREATE INDEX files_alternate_accessions ON files
     USING gin (alternate_accessions);
 
-CREATE TABLE IF NOT EXISTS datasets (
+CREATE TABLE datasets (
 	accession	text PRIMARY KEY,
 	dataset_type	text,			-- experiments, annotations, references, ...
 	object_type	text,			-- Experiment, Annotation, Reference, ...
@@ -55,7 +55,7 @@ CREATE TABLE IF NOT EXISTS datasets (
 	date_created	timestamptz
 );
 
-CREATE TABLE IF NOT EXISTS labs (
+CREATE TABLE labs (
 	name		text PRIMARY KEY,
 	title		text,
 	pi_title	text,
@@ -64,7 +64,7 @@ CREATE TABLE IF NOT EXISTS labs (
 	status		text
 );
 
-CREATE TABLE IF NOT EXISTS awards (
+CREATE TABLE awards (
 	name		text PRIMARY KEY,
 	title		text,
 	project		text,
@@ -82,14 +82,14 @@ CREATE TABLE IF NOT EXISTS awards (
 -- file's uuid (4th segment) and the accession (last segment up to its
 -- first dot: extensions are multi-part, .bed.gz).  NULL when the key does
 -- not have that shape.
-CREATE OR REPLACE FUNCTION encode_key_uuid(key text) RETURNS uuid
+CREATE FUNCTION encode_key_uuid(key text) RETURNS uuid
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 	SELECT CASE WHEN split_part(key, '/', 4) ~
 	    '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$'
 	    THEN split_part(key, '/', 4)::uuid END
 $$;
 
-CREATE OR REPLACE FUNCTION encode_key_accession(key text) RETURNS text
+CREATE FUNCTION encode_key_accession(key text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
 	SELECT CASE WHEN encode_key_uuid(key) IS NOT NULL
 	    THEN nullif(split_part(substring(key FROM '[^/]*$'), '.', 1), '') END
@@ -99,7 +99,7 @@ $$;
 -- see (released, archived, revoked: a revoked file moved to encode-private
 -- keeps its key, so older log lines still join).  Non-public rows, loaded
 -- from an authenticated crawl, only explain why a key does not join.
-CREATE OR REPLACE FUNCTION encode_public_status(status text) RETURNS boolean
+CREATE FUNCTION encode_public_status(status text) RETURNS boolean
 LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
 	SELECT coalesce(status IN ('released', 'archived', 'revoked'), false)
 $$;
@@ -112,7 +112,7 @@ $$;
 --                        (the key is that of a replaced file).
 -- Restricted files and files with no_file_available have no object in the
 -- public bucket: they never resolve a key (see object_unresolved).
-CREATE OR REPLACE VIEW object_files AS
+CREATE VIEW object_files AS
 SELECT o.object_id, m.file_accession, m.match
 FROM objects o
 CROSS JOIN LATERAL (
@@ -144,7 +144,7 @@ CROSS JOIN LATERAL (
 --                       progress: known only after an authenticated crawl);
 --   not_a_file          the key is not YYYY/MM/DD/<uuid>/<name>;
 --   unknown             no file has that key, uuid or accession.
-CREATE OR REPLACE VIEW object_unresolved AS
+CREATE VIEW object_unresolved AS
 SELECT o.object_id, o.bucket, o.key,
     CASE
 	WHEN r.restricted THEN 'restricted'
@@ -167,7 +167,7 @@ WHERE NOT EXISTS (SELECT 1 FROM object_files x WHERE x.object_id = o.object_id);
 
 -- Log keys that join to nothing, counted by reason, with the requests and
 -- downloads they received (from the daily_object rollup).
-CREATE OR REPLACE VIEW unresolved_by_reason AS
+CREATE VIEW unresolved_by_reason AS
 SELECT u.reason, count(*) AS objects,
     coalesce(sum(d.requests), 0)::bigint AS requests,
     coalesce(sum(d.downloads), 0)::bigint AS downloads
@@ -181,7 +181,7 @@ ORDER BY objects DESC, u.reason;
 -- Downloads are best attributed to the dataset's lab and award (a
 -- processed file's own lab is the pipeline's): lab_name and award_name
 -- take the dataset's, else the file's.
-CREATE OR REPLACE VIEW object_metadata AS
+CREATE VIEW object_metadata AS
 SELECT o.object_id, o.bucket, o.key, m.file_accession, m.match,
     f.status AS file_status, f.file_format, f.file_type, f.output_type,
     f.output_category, f.assembly, f.file_size,
@@ -200,7 +200,7 @@ LEFT JOIN awards a ON a.name = coalesce(d.award_name, f.award_name);
 
 -- log_metadata: log rows with the metadata of their object (columns NULL
 -- for keys that resolve to no file).  Narrow by time: logs is large.
-CREATE OR REPLACE VIEW log_metadata AS
+CREATE VIEW log_metadata AS
 SELECT l.time, l.line_hash, l.object_id, l.http_status, l.bytes_sent,
     l.client_id, l.requester_id, l.operation_id,
     om.bucket, om.key, om.file_accession, om.match, om.file_status,
