@@ -6,8 +6,8 @@
 # bench/genlogs.py | logparse:
 #
 #   default: bench/genlogs.py -n LINES (--burst 1): every download a new
-#            (day, file, client), the worst case for daily_object_client
-#            and the report_pairs triggers on it (sql/021-report-pairs.sql);
+#            (day, file, client), the worst case for the sums of downloads
+#            per (file, client) (report_pairs_queue, sql/002-rollups.sql);
 #   burst:   bench/genlogs.py -n LINES --burst 8: sessions of ranged GETs
 #            of one file by one client, as genome browsers make.
 #

@@ -634,7 +634,7 @@ pgload: stdin:22: 2 fields, not 29: set aside" ]
 }
 
 @test "pgload -t files: the ENCODE metadata tables load" {
-	# Creates the schema (migrations 010-*) first.
+	# Creates the schema (the ENCODE tables among it) first.
 	run -0 --separate-stderr pgload </dev/null
 	[ "$stderr" = "" ]
 	n=$(q "SELECT count(*) FROM pg_attribute WHERE attrelid = 'labs'::regclass AND attnum > 0 AND NOT attisdropped")
