@@ -30,7 +30,7 @@ catalog() {
 		AND d.objid = p.oid AND d.deptype = 'e')
 	    UNION ALL
 	    SELECT 'TRIGGER', t.tgname FROM pg_trigger t WHERE NOT t.tgisinternal
-	) o ORDER BY 1 COLLATE \"C\""
+	) o ORDER BY (k || ' ' || n) COLLATE \"C\""
 }
 
 @test "schema: a fresh database has exactly the objects sql/ creates" {
@@ -43,7 +43,7 @@ catalog() {
 	diff "$BATS_TEST_TMPDIR/files" "$BATS_TEST_TMPDIR/db"
 	# Each defined once, and every file applied, under its own number.
 	[ -z "$(uniq -d "$BATS_TEST_TMPDIR/files")" ]
-	[ "$(q 'SELECT string_agg(version || ' ' || name, ',' ORDER BY version) FROM schema_migrations')" = \
+	[ "$(q "SELECT string_agg(version || ' ' || name, ',' ORDER BY version) FROM schema_migrations")" = \
 	    "$(cd "$ROOT/sql" && ls -- *.sql | sed 's/^0*\([0-9]*\)-.*/\1 &/' | paste -sd,)" ]
 }
 
@@ -65,7 +65,7 @@ catalog() {
 	[ "$stderr" = "" ]
 	[ "$output" = "$class $(def MIGRATE_LOCK_LOAD) 2" ]
 	# The objects the SQL locks are migrate.h's load, fold and pairs.
-	grep -ho 's3logs_lock([0-9]*)' "$ROOT"/sql/*.sql | tr -dc '0-9\n' |
+	grep -ho 's3logs_lock([0-9]*)' "$ROOT"/sql/*.sql | sed 's/.*(\(.*\))/\1/' |
 	    sort -un >"$BATS_TEST_TMPDIR/used"
 	printf '%s\n' "$(def MIGRATE_LOCK_LOAD)" "$(def MIGRATE_LOCK_FOLD)" \
 	    "$(def MIGRATE_LOCK_PAIRS)" | sort -un | diff - "$BATS_TEST_TMPDIR/used"
