@@ -15,16 +15,17 @@
 -- Its summer thread queues the batch's sums (002-rollups.sql) on another
 -- connection.  The batch itself is
 --
---	BEGIN; SAVEPOINT ...;
+--	BEGIN;	-- and the loaders' lock, as s3logs_lock(2) takes it
+--	SAVEPOINT fast;
 --	SELECT pgload_begin(months), pg_current_xact_id();
 --	COPY logs (...) FROM STDIN (FORMAT binary);	-- the narrow rows
 --	COMMIT
 --
--- That COPY has no ON CONFLICT: if a line is stored already (a rerun), it
--- fails with unique_violation.  pgload then probes the batch's keys
--- (pgload_probe, pgload_probed()) and loads only the new lines the fast
--- way, or, when the fast way fails anyway, rolls back to the savepoint and
--- takes the slow way:
+-- That COPY has no ON CONFLICT.  A batch whose first or last line is
+-- stored already (a rerun) is probed first (pgload_probe,
+-- pgload_probed()), and only its new lines go the fast way.  When the
+-- fast way fails anyway (a line stored already, a value the server
+-- rejects), pgload rolls back to the savepoint and takes the slow way:
 --
 --	SELECT pgload_unqueue(pg_current_xact_id());	-- the summer's rows
 --	COPY pgload_staging FROM STDIN; SELECT pgload_merge();
