@@ -52,7 +52,7 @@ logline)
 	seeds=seeds maxlen=4096 ;;
 s3xml)
 	$CC $FLAGS $(pkg-config --cflags expat) -o s3xml_fuzz s3xml_fuzz.c \
-	    ../lib/s3xml.c ../lib/util.c $(pkg-config --libs expat)
+	    ../lib/s3xml.c ../lib/buf.c ../lib/util.c $(pkg-config --libs expat)
 	seeds=seeds-s3xml maxlen=65536 ;;
 awsconf)
 	$CC $FLAGS -o awsconf_fuzz awsconf_fuzz.c ../lib/awsconf.c ../lib/util.c

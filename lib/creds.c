@@ -100,21 +100,21 @@ creds_iso8601(const char *s)
 
 /* Wipe a buffer that held credentials, then free it. */
 static void
-burn(struct s3_buf *b)
+burn(struct buf *b)
 {
 	if (b->p != NULL)
 		explicit_bzero(b->p, b->cap);
-	s3_buf_free(b);
+	buf_free(b);
 }
 
 static size_t
 on_write(char *p, size_t size, size_t n, void *arg)
 {
-	struct s3_buf *b = arg;
+	struct buf *b = arg;
 
 	if (b->len + size * n > ANSWERCAP)
 		return 0;
-	s3_buf_add(b, p, size * n);
+	buf_add(b, p, size * n);
 	return size * n;
 }
 
@@ -125,7 +125,7 @@ on_write(char *p, size_t size, size_t n, void *arg)
 static int
 http(const struct creds_ctx *x, const char *method, const char *url,
     struct curl_slist *hdr, const char *body, long timeout, long *status,
-    struct s3_buf *out, char *err, size_t errlen)
+    struct buf *out, char *err, size_t errlen)
 {
 	char cerr[CURL_ERROR_SIZE];
 	CURLcode cc;
@@ -165,7 +165,7 @@ http(const struct creds_ctx *x, const char *method, const char *url,
 		return -1;
 	}
 	if (out->p == NULL)
-		s3_buf_add(out, "", 0);
+		buf_add(out, "", 0);
 	return 0;
 }
 
@@ -227,7 +227,7 @@ from_json(const char *js, struct creds *cr, const char *src, char *err,
 
 /* "403 AccessDenied" from an STS or S3 XML error, or the status alone. */
 static void
-xml_error(long status, const struct s3_buf *b, char *out, size_t outlen)
+xml_error(long status, const struct buf *b, char *out, size_t outlen)
 {
 	char *code = NULL;
 
@@ -275,7 +275,7 @@ sts_call(const struct creds_ctx *x, const char *region, const char *form,
     char *err, size_t errlen)
 {
 	struct curl_slist *hdr = NULL;
-	struct s3_buf out = { 0 };
+	struct buf out = { 0 };
 	struct sigv4_header h[5];
 	struct sigv4_req sr;
 	char *url, *host, *path, *auth, *s, amzdate[17], ph[65], why[160];
@@ -395,7 +395,7 @@ profile_region(const struct creds_ctx *x, const char *profile)
 static char *
 readtoken(const char *path)
 {
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 	char buf[4096];
 	size_t n;
 	FILE *fp;
@@ -404,10 +404,10 @@ readtoken(const char *path)
 		return NULL;
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 &&
 	    b.len < ANSWERCAP)
-		s3_buf_add(&b, buf, n);
+		buf_add(&b, buf, n);
 	fclose(fp);
 	if (b.p == NULL)
-		s3_buf_add(&b, "", 0);
+		buf_add(&b, "", 0);
 	while (b.len > 0 && isspace((unsigned char)b.p[b.len - 1]))
 		b.p[--b.len] = '\0';
 	return b.p;
@@ -455,7 +455,7 @@ static int
 process_creds(const struct creds_ctx *x, const char *profile,
     const char *cmd, struct creds *cr, char *err, size_t errlen)
 {
-	struct s3_buf out = { 0 };
+	struct buf out = { 0 };
 	char buf[4096], *src;
 	yajl_val root;
 	const char *vp[] = { "Version", NULL };
@@ -474,7 +474,7 @@ process_creds(const struct creds_ctx *x, const char *profile,
 	}
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
 		if (out.len < ANSWERCAP)
-			s3_buf_add(&out, buf, n);
+			buf_add(&out, buf, n);
 	explicit_bzero(buf, sizeof(buf));
 	st = pclose(fp);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
@@ -484,7 +484,7 @@ process_creds(const struct creds_ctx *x, const char *profile,
 		goto out;
 	}
 	if (out.p == NULL)
-		s3_buf_add(&out, "", 0);
+		buf_add(&out, "", 0);
 	root = yajl_tree_parse(out.p, NULL, 0);
 	v = root != NULL ? yajl_tree_get(root, vp, yajl_t_number) : NULL;
 	if (v == NULL || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) != 1) {
@@ -508,7 +508,7 @@ container_creds(const struct creds_ctx *x, struct creds *cr, char *err,
     size_t errlen)
 {
 	struct curl_slist *hdr = NULL;
-	struct s3_buf out = { 0 };
+	struct buf out = { 0 };
 	char *url, *rel, *tok = NULL, *tf, *s, why[160];
 	const char *h;
 	long status;
@@ -576,7 +576,7 @@ imds_creds(const struct creds_ctx *x, struct creds *cr, char *err,
     size_t errlen)
 {
 	struct curl_slist *hdr = NULL;
-	struct s3_buf tok = { 0 }, role = { 0 }, js = { 0 };
+	struct buf tok = { 0 }, role = { 0 }, js = { 0 };
 	char *base, *url, *t, why[160];
 	long status;
 	size_t n;
@@ -633,7 +633,7 @@ imds_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 out:
 	burn(&tok);
 	burn(&js);
-	s3_buf_free(&role);
+	buf_free(&role);
 	curl_slist_free_all(hdr);
 	free(url);
 	free(base);
@@ -647,7 +647,7 @@ sso_creds(const struct creds_ctx *x, const char *profile, struct creds *cr,
     char *err, size_t errlen)
 {
 	struct curl_slist *hdr = NULL;
-	struct s3_buf out = { 0 };
+	struct buf out = { 0 };
 	unsigned char d[SHA_DIGEST_LENGTH];
 	char *acct, *role, *sess, *start = NULL, *region = NULL, *key, *path;
 	char *js = NULL, *tok = NULL, *exp = NULL, *url = NULL, *s, *src;

@@ -19,18 +19,6 @@
 #include "sigv4.h"
 #include "util.h"
 
-void
-s3_buf_add(struct s3_buf *b, const void *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
 char *
 s3_fmt(const char *fmt, ...)
 {
@@ -46,13 +34,6 @@ s3_fmt(const char *fmt, ...)
 		xmalloc(SIZE_MAX);	/* dies with the usual message */
 	}
 	return s;
-}
-
-void
-s3_buf_free(struct s3_buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
 }
 
 static char *
@@ -721,7 +702,7 @@ on_write(char *p, size_t size, size_t n, void *arg)
 		x->toobig = 1;
 		return 0;
 	}
-	s3_buf_add(&x->resp->body, p, size * n);
+	buf_add(&x->resp->body, p, size * n);
 	return size * n;
 }
 
@@ -799,7 +780,7 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 	for (attempt = 0;; attempt++) {
 		if (s3_config_refresh(cl->cfg, err, errlen) == -1)
 			return -1;
-		s3_buf_free(&resp->body);
+		buf_free(&resp->body);
 		resp->status = 0;
 		resp->etag[0] = '\0';
 		resp->region[0] = '\0';
@@ -915,7 +896,7 @@ s3_region_redirect(struct s3_client *cl, const char *bucket, long status,
 		asking = 1;
 		(void)s3_perform(cl, &r, NULL, &resp, err, sizeof(err));
 		asking = 0;
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 		cur = s3_bucket_region(cl->cfg, bucket);
 		reg = xstrdup(cur != cl->cfg->region ? cur : resp.region);
 	}

@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "sigv4.h"
 
 /*
@@ -22,17 +23,8 @@
 
 #define S3_ERRLEN	512
 
-/* A growing byte buffer, always NUL-terminated for convenience. */
-struct s3_buf {
-	char	*p;
-	size_t	 len, cap;
-};
-
-void	 s3_buf_add(struct s3_buf *, const void *, size_t);
-
 /* printf(3) into a new string; never NULL (dies like x*alloc). */
 char	*s3_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	 s3_buf_free(struct s3_buf *);
 
 struct s3_config {
 	char	*access_key;	/* NULL when anonymous */
@@ -174,7 +166,7 @@ struct s3_response {
 	char		 etag[80];	/* ETag header, quotes kept */
 	long long	 clen;		/* Content-Length header, -1 if none */
 	char		 region[32];	/* x-amz-bucket-region header */
-	struct s3_buf	 body;		/* the whole body S3_MAXBODY at most */
+	struct buf	 body;		/* the whole body S3_MAXBODY at most */
 };
 
 /* A handle for blocking requests; connections are reused across calls. */

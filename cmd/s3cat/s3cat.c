@@ -36,7 +36,7 @@
  * again for each (half of s3cat's CPU time on 600 KB objects, by perf).
  */
 #define NSPARE	16
-static struct s3_buf spare[NSPARE];
+static struct buf spare[NSPARE];
 static size_t nspare;
 
 #define ERRBODYCAP	(64 * 1024)
@@ -59,7 +59,7 @@ struct job {
 	long long	 crtotal;
 	long long	 clen;
 	char		 rtag[80];
-	struct s3_buf	 errbody;
+	struct buf	 errbody;
 	char		 cerr[CURL_ERROR_SIZE];
 	/* whole object */
 	long long	 total;		/* -1 until the first 2xx tells */
@@ -67,7 +67,7 @@ struct job {
 	long long	 written;	/* of which already on stdout */
 	char		 etag[80];
 	EVP_MD_CTX	*md5;
-	struct s3_buf	 mem;		/* buffered while not at the head */
+	struct buf	 mem;		/* buffered while not at the head */
 	FILE		*spill;
 	int		 attempts;	/* failed attempts without progress */
 	int		 redirects;	/* to the bucket's region */
@@ -92,7 +92,7 @@ static size_t	 npool;
 static char	**operands;
 static int	 noperands, nextop;
 static int	 use_stdin, in_eof;
-static struct s3_buf inbuf;
+static struct buf inbuf;
 static size_t	 inoff;
 
 /* --help: the synopsis and one line per option, on stdout. */
@@ -169,7 +169,7 @@ deliver(struct job *j, const char *p, size_t n)
 	} else {
 		if (j->mem.p == NULL && nspare > 0)
 			j->mem = spare[--nspare];
-		s3_buf_add(&j->mem, p, n);
+		buf_add(&j->mem, p, n);
 	}
 }
 
@@ -181,7 +181,7 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
 
 	if (j->status < 200 || j->status > 299) {
 		if (j->errbody.len < ERRBODYCAP)
-			s3_buf_add(&j->errbody, p, n);
+			buf_add(&j->errbody, p, n);
 		return n;
 	}
 	if (j->skip > 0) {
@@ -315,7 +315,7 @@ start(struct job *j)
 	j->status = 0;
 	j->skip = 0;
 	j->err[0] = '\0';
-	s3_buf_free(&j->errbody);
+	buf_free(&j->errbody);
 	j->state = J_RUNNING;
 	active++;
 	curl_multi_add_handle(multi, j->h);
@@ -329,7 +329,7 @@ drop_buffers(struct job *j)
 		spare[nspare++] = j->mem;
 		memset(&j->mem, 0, sizeof(j->mem));
 	} else
-		s3_buf_free(&j->mem);
+		buf_free(&j->mem);
 	if (j->spill != NULL)
 		fclose(j->spill);
 	j->spill = NULL;
@@ -477,7 +477,7 @@ static void
 freejob(struct job *j)
 {
 	drop_buffers(j);
-	s3_buf_free(&j->errbody);
+	buf_free(&j->errbody);
 	EVP_MD_CTX_free(j->md5);
 	curl_slist_free_all(j->hdr);
 	free(j->requrl);
@@ -566,7 +566,7 @@ read_stdin(void)
 	if (r == 0)
 		in_eof = 1;
 	else
-		s3_buf_add(&inbuf, buf, (size_t)r);
+		buf_add(&inbuf, buf, (size_t)r);
 }
 
 static void
@@ -734,7 +734,7 @@ main(int argc, char *argv[])
 		curl_easy_cleanup(pool[i]);
 	free(pool);
 	while (nspare > 0)
-		s3_buf_free(&spare[--nspare]);
+		buf_free(&spare[--nspare]);
 	free(inbuf.p);
 	curl_multi_cleanup(multi);
 	s3_client_free(&rcl);

@@ -185,16 +185,16 @@ list(const char *bucket, const char *prefix, const char *start_after,
 		else if (after != NULL && *after)
 			s3_req_query(&r, "start-after", after);
 		if (s3_perform(&cl, &r, NULL, &resp, err, errlen) == -1) {
-			s3_buf_free(&resp.body);
+			buf_free(&resp.body);
 			goto out;
 		}
 		if (s3xml_parse_list(resp.body.p ? resp.body.p : "",
 		    resp.body.len, &l, err, errlen) == -1) {
-			s3_buf_free(&resp.body);
+			buf_free(&resp.body);
 			s3xml_list_free(&l);
 			goto out;
 		}
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 		for (i = 0; i < l.nobj; i++) {
 			if (strncmp(l.obj[i].key, prefix, plen) != 0) {
 				snprintf(err, errlen, "the server listed key "
@@ -717,7 +717,7 @@ state_next(const char *prefix, const char *floor, size_t *lenp)
 	char wlo[32], **keys = NULL;
 	const void *k;
 	int64_t *v;
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 	int lay, depth;
 
 	lay = state_layout(prefix, floor, &depth);
@@ -744,10 +744,10 @@ state_next(const char *prefix, const char *floor, size_t *lenp)
 				keys[nk++] = (char *)k;
 	}
 	qsort(keys, nk, sizeof(*keys), strpcmp);
-	s3_buf_add(&b, STATE_MAGIC, sizeof(STATE_MAGIC) - 1);
-	s3_buf_add(&b, fl ? fl : "", fl ? strlen(fl) + 1 : 1);
+	buf_add(&b, STATE_MAGIC, sizeof(STATE_MAGIC) - 1);
+	buf_add(&b, fl ? fl : "", fl ? strlen(fl) + 1 : 1);
 	for (i = 0; i < nk; i++)
-		s3_buf_add(&b, keys[i], strlen(keys[i]) + 1);
+		buf_add(&b, keys[i], strlen(keys[i]) + 1);
 	free(keys);
 	*lenp = b.len;
 	return b.p;

@@ -203,7 +203,7 @@ put_single(const char *bucket, const char *key, const struct s3_body *b,
 	r.payload_hash = s->sha256;
 	put_headers(&r, key, s);
 	rc = s3_perform(&cl, &r, b, &resp, err, errlen);
-	s3_buf_free(&resp.body);
+	buf_free(&resp.body);
 	return rc;
 }
 
@@ -227,12 +227,12 @@ mpu_start(struct mpu *u, char *err, size_t errlen)
 	s3_req_query(&r, "uploads", NULL);
 	put_headers(&r, u->key, NULL);
 	if (s3_perform(&cl, &r, NULL, &resp, err, errlen) == -1) {
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 		return -1;
 	}
 	u->upload_id = resp.body.p ? s3xml_find(resp.body.p, resp.body.len,
 	    "UploadId") : NULL;
-	s3_buf_free(&resp.body);
+	buf_free(&resp.body);
 	if (u->upload_id == NULL || *u->upload_id == '\0') {
 		snprintf(err, errlen, "no UploadId in the answer");
 		return -1;
@@ -263,10 +263,10 @@ mpu_part(struct mpu *u, const struct s3_body *b, const struct sums *s,
 	s3_req_query(&r, "uploadId", u->upload_id);
 	s3_req_header(&r, "Content-MD5", s->md5b64);
 	if (s3_perform(&cl, &r, b, &resp, err, errlen) == -1) {
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 		return -1;
 	}
-	s3_buf_free(&resp.body);
+	buf_free(&resp.body);
 	u->etags = xreallocarray(u->etags, u->nparts + 1, sizeof(*u->etags));
 	u->etags[u->nparts++] = xstrdup(resp.etag);
 	return 0;
@@ -277,20 +277,20 @@ mpu_complete(struct mpu *u, char *err, size_t errlen)
 {
 	struct s3_request r;
 	struct s3_response resp = { 0 };
-	struct s3_buf x = { 0 };
+	struct buf x = { 0 };
 	struct s3_body b = { 0 };
 	struct sums s;
 	char line[160], *code;
 	size_t i;
 	int rc = -1;
 
-	s3_buf_add(&x, "<CompleteMultipartUpload>", 25);
+	buf_add(&x, "<CompleteMultipartUpload>", 25);
 	for (i = 0; i < u->nparts; i++) {
 		snprintf(line, sizeof(line), "<Part><PartNumber>%zu</PartNumber>"
 		    "<ETag>%s</ETag></Part>", i + 1, u->etags[i]);
-		s3_buf_add(&x, line, strlen(line));
+		buf_add(&x, line, strlen(line));
 	}
-	s3_buf_add(&x, "</CompleteMultipartUpload>", 26);
+	buf_add(&x, "</CompleteMultipartUpload>", 26);
 	sums_mem(x.p, x.len, &s);
 	b.mem = x.p;
 	b.len = (long long)x.len;
@@ -310,8 +310,8 @@ mpu_complete(struct mpu *u, char *err, size_t errlen)
 		} else
 			rc = 0;
 	}
-	s3_buf_free(&resp.body);
-	s3_buf_free(&x);
+	buf_free(&resp.body);
+	buf_free(&x);
 	return rc;
 }
 
@@ -331,7 +331,7 @@ mpu_free(struct mpu *u, int abort_it)
 		r.key = u->key;
 		s3_req_query(&r, "uploadId", u->upload_id);
 		(void)s3_perform(&cl, &r, NULL, &resp, err, sizeof(err));
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 	}
 	for (i = 0; i < u->nparts; i++)
 		free(u->etags[i]);
@@ -634,12 +634,12 @@ list_remote(const char *bucket, const char *prefix, struct remote **rp,
 		if (s3_perform(&cl, &r, NULL, &resp, err, errlen) == -1 ||
 		    s3xml_parse_list(resp.body.p ? resp.body.p : "",
 		    resp.body.len, &l, err, errlen) == -1) {
-			s3_buf_free(&resp.body);
+			buf_free(&resp.body);
 			s3xml_list_free(&l);
 			free(token);
 			return -1;
 		}
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 		for (i = 0; i < l.nobj; i++) {
 			*rp = xreallocarray(*rp, *np + 1, sizeof(**rp));
 			(*rp)[*np].key = l.obj[i].key;
@@ -757,7 +757,7 @@ delete_stale(const char *bucket, const char *prefix,
 			warnx("s3://%s/%s: %s", bucket, rem[i].key, err);
 			rc = 1;
 		}
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 	}
 	return rc;
 }
