@@ -14,6 +14,7 @@
 #include "hmap.h"
 #include "out.h"
 #include "s3.h"
+#include "s3list.h"
 #include "s3xml.h"
 #include "sigv4.h"
 #include "state.h"
@@ -139,127 +140,78 @@ emit(const char *bucket, const struct s3xml_object *o)
 	nlisted++;
 }
 
+/* One walk of list(): what to do with each page. */
+struct walk {
+	const char	*bucket, *prefix;
+	int		 emit_obj;	/* print the objects */
+	long		 limit, seen;	/* stop after limit objects (> 0) */
+	char		***pfx;		/* common prefixes appended here */
+	size_t		*npfx;
+	char		**firstkey;	/* the first key, if not NULL */
+};
+
+/* A page of list(); a key outside the prefix is an error. */
+static int
+page(struct s3xml_list *l, void *arg, char *err, size_t errlen)
+{
+	struct walk *w = arg;
+	size_t i, plen = strlen(w->prefix);
+
+	for (i = 0; i < l->nobj; i++)
+		if (strncmp(l->obj[i].key, w->prefix, plen) != 0) {
+			snprintf(err, errlen, "the server listed key %.200s, "
+			    "outside the prefix", l->obj[i].key);
+			return -1;
+		}
+	for (i = 0; i < l->nobj && (w->limit <= 0 || w->seen < w->limit);
+	    i++) {
+		w->seen++;
+		if (w->emit_obj)
+			emit(w->bucket, &l->obj[i]);
+		if (w->firstkey != NULL && *w->firstkey == NULL)
+			*w->firstkey = xstrdup(l->obj[i].key);
+	}
+	for (i = 0; i < l->nprefix && w->pfx != NULL; i++) {
+		*w->pfx = xreallocarray(*w->pfx, *w->npfx + 1,
+		    sizeof(**w->pfx));
+		(*w->pfx)[(*w->npfx)++] = l->prefix[i];
+		l->prefix[i] = NULL;
+	}
+	return w->limit > 0 && w->seen >= w->limit;
+}
+
 /*
- * One ListObjectsV2 walk over every page.  Objects are printed when emit_obj
- * (at most limit of them if limit > 0, then stop); common prefixes
- * are appended to *pfx.  An empty page with IsTruncated=true (RGW sends one
- * after exactly 1000*N keys) is followed like any other.  A listing that
- * does not advance (the same continuation token again, or a page whose
- * keys do not sort after the previous page's) is an error, not a loop, and
- * so is a key outside the prefix.  Returns 0 or -1 with err set.
+ * List prefix (see s3_list) from start_after.  Objects are printed when
+ * emit_obj (at most limit of them if limit > 0, then stop); common
+ * prefixes are appended to *pfx; the first key goes to *firstkey_out.
+ * Returns 0 or -1 with err set.
  */
 static int
 list(const char *bucket, const char *prefix, const char *start_after,
     const char *delim, int emit_obj, long limit, char ***pfx, size_t *npfx,
-    char *firstkey_out[], char *err, size_t errlen)
+    char **firstkey_out, char *err, size_t errlen)
 {
-	struct s3_request r;
-	struct s3_response resp;
-	struct s3xml_list l;
-	char *token = NULL, *after = start_after ? xstrdup(start_after) : NULL;
-	char *last = NULL, mk[32];
-	size_t i, plen = strlen(prefix);
-	long seen = 0;
-	int rc = -1;
+	struct s3_listing l = { 0 };
+	struct walk w = { 0 };
+	char mk[32];
 
-	for (;;) {
-		memset(&r, 0, sizeof(r));
-		memset(&resp, 0, sizeof(resp));
-		memset(&l, 0, sizeof(l));
-		r.method = "GET";
-		r.bucket = bucket;
-		s3_req_query(&r, "list-type", "2");
-		/* Raw keys may hold bytes XML 1.0 cannot carry. */
-		s3_req_query(&r, "encoding-type", "url");
-		if (*prefix)
-			s3_req_query(&r, "prefix", prefix);
-		if (delim != NULL)
-			s3_req_query(&r, "delimiter", delim);
-		if (limit > 0 && limit < 1000) {
-			snprintf(mk, sizeof(mk), "%ld", limit);
-			s3_req_query(&r, "max-keys", mk);
-		} else if (maxkeys != NULL)
-			s3_req_query(&r, "max-keys", maxkeys);
-		if (token != NULL)
-			s3_req_query(&r, "continuation-token", token);
-		else if (after != NULL && *after)
-			s3_req_query(&r, "start-after", after);
-		if (s3_perform(&cl, &r, NULL, &resp, err, errlen) == -1) {
-			buf_free(&resp.body);
-			goto out;
-		}
-		if (s3xml_parse_list(resp.body.p ? resp.body.p : "",
-		    resp.body.len, &l, err, errlen) == -1) {
-			buf_free(&resp.body);
-			s3xml_list_free(&l);
-			goto out;
-		}
-		buf_free(&resp.body);
-		for (i = 0; i < l.nobj; i++) {
-			if (strncmp(l.obj[i].key, prefix, plen) != 0) {
-				snprintf(err, errlen, "the server listed key "
-				    "%.200s, outside the prefix", l.obj[i].key);
-				goto bad;
-			}
-			if (last != NULL && strcmp(l.obj[i].key, last) <= 0) {
-				snprintf(err, errlen, "the listing does not "
-				    "advance: key %.200s again or out of "
-				    "order", l.obj[i].key);
-				goto bad;
-			}
-		}
-		if (l.nobj > 0) {
-			free(last);
-			last = xstrdup(l.obj[l.nobj - 1].key);
-		}
-		for (i = 0; i < l.nobj && (limit <= 0 || seen < limit); i++) {
-			seen++;
-			if (emit_obj)
-				emit(bucket, &l.obj[i]);
-			if (firstkey_out != NULL && *firstkey_out == NULL)
-				*firstkey_out = xstrdup(l.obj[i].key);
-		}
-		for (i = 0; i < l.nprefix && pfx != NULL; i++) {
-			*pfx = xreallocarray(*pfx, *npfx + 1, sizeof(**pfx));
-			(*pfx)[(*npfx)++] = l.prefix[i];
-			l.prefix[i] = NULL;
-		}
-		if (!l.truncated || (limit > 0 && seen >= limit)) {
-			s3xml_list_free(&l);
-			break;
-		}
-		if (l.next_token != NULL && *l.next_token) {
-			if (token != NULL && strcmp(token, l.next_token) == 0) {
-				snprintf(err, errlen, "the listing does not "
-				    "advance: the server sent continuation "
-				    "token %.100s again", token);
-				goto bad;
-			}
-			free(token);
-			token = l.next_token;
-			l.next_token = NULL;
-		} else if (l.nobj > 0) {
-			/* No token (a V1-style server): go on after the last key. */
-			free(token);
-			token = NULL;
-			free(after);
-			after = xstrdup(l.obj[l.nobj - 1].key);
-		} else {
-			snprintf(err, errlen, "truncated listing without a "
-			    "continuation token");
-			goto bad;
-		}
-		s3xml_list_free(&l);
-	}
-	rc = 0;
-	goto out;
-bad:
-	s3xml_list_free(&l);
-out:
-	free(token);
-	free(after);
-	free(last);
-	return rc;
+	l.bucket = bucket;
+	l.prefix = prefix;
+	l.delimiter = delim;
+	l.start_after = start_after;
+	if (limit > 0 && limit < 1000) {
+		snprintf(mk, sizeof(mk), "%ld", limit);
+		l.max_keys = mk;
+	} else
+		l.max_keys = maxkeys;
+	w.bucket = bucket;
+	w.prefix = prefix;
+	w.emit_obj = emit_obj;
+	w.limit = limit;
+	w.pfx = pfx;
+	w.npfx = npfx;
+	w.firstkey = firstkey_out;
+	return s3_list(&cl, &l, page, &w, err, errlen);
 }
 
 static void

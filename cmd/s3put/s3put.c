@@ -17,6 +17,7 @@
 
 #include "out.h"
 #include "s3.h"
+#include "s3list.h"
 #include "s3xml.h"
 #include "sigv4.h"
 #include "util.h"
@@ -609,69 +610,41 @@ cmprem(const void *a, const void *b)
 	    ((const struct remote *)b)->key);
 }
 
+/* What list_remote() collects. */
+struct remotes {
+	struct remote	**rp;
+	size_t		 *np;
+};
+
+/* A page of list_remote(): its keys and ETags, taken. */
+static int
+remote_page(struct s3xml_list *l, void *arg, char *err, size_t errlen)
+{
+	struct remotes *rs = arg;
+	struct remote *r;
+	size_t i;
+
+	for (i = 0; i < l->nobj; i++) {
+		*rs->rp = xreallocarray(*rs->rp, *rs->np + 1, sizeof(**rs->rp));
+		r = &(*rs->rp)[(*rs->np)++];
+		r->key = l->obj[i].key;
+		l->obj[i].key = NULL;
+		snprintf(r->etag, sizeof(r->etag), "%s", l->obj[i].etag);
+	}
+	return 0;
+}
+
+/* Append the objects under prefix to *rp (*np of them). */
 static int
 list_remote(const char *bucket, const char *prefix, struct remote **rp,
     size_t *np, char *err, size_t errlen)
 {
-	struct s3_request r;
-	struct s3_response resp;
-	struct s3xml_list l;
-	char *token = NULL;
-	size_t i;
+	struct s3_listing l = { 0 };
+	struct remotes rs = { rp, np };
 
-	for (;;) {
-		memset(&r, 0, sizeof(r));
-		memset(&resp, 0, sizeof(resp));
-		memset(&l, 0, sizeof(l));
-		r.method = "GET";
-		r.bucket = bucket;
-		s3_req_query(&r, "list-type", "2");
-		s3_req_query(&r, "encoding-type", "url");
-		if (*prefix)
-			s3_req_query(&r, "prefix", prefix);
-		if (token != NULL)
-			s3_req_query(&r, "continuation-token", token);
-		if (s3_perform(&cl, &r, NULL, &resp, err, errlen) == -1 ||
-		    s3xml_parse_list(resp.body.p ? resp.body.p : "",
-		    resp.body.len, &l, err, errlen) == -1) {
-			buf_free(&resp.body);
-			s3xml_list_free(&l);
-			free(token);
-			return -1;
-		}
-		buf_free(&resp.body);
-		for (i = 0; i < l.nobj; i++) {
-			*rp = xreallocarray(*rp, *np + 1, sizeof(**rp));
-			(*rp)[*np].key = l.obj[i].key;
-			l.obj[i].key = NULL;
-			snprintf((*rp)[*np].etag, sizeof((*rp)[*np].etag),
-			    "%s", l.obj[i].etag);
-			(*np)++;
-		}
-		if (l.truncated && token != NULL && l.next_token != NULL &&
-		    strcmp(token, l.next_token) == 0) {
-			/* Asking again would get the same page forever. */
-			snprintf(err, errlen, "the listing does not advance: "
-			    "continuation token %.64s repeated", token);
-			free(token);
-			s3xml_list_free(&l);
-			return -1;
-		}
-		free(token);
-		token = NULL;
-		if (l.truncated && l.next_token != NULL && *l.next_token) {
-			token = l.next_token;
-			l.next_token = NULL;
-		} else if (l.truncated) {
-			snprintf(err, errlen, "truncated listing without a "
-			    "continuation token");
-			s3xml_list_free(&l);
-			return -1;
-		}
-		s3xml_list_free(&l);
-		if (token == NULL)
-			return 0;
-	}
+	l.bucket = bucket;
+	l.prefix = prefix;
+	return s3_list(&cl, &l, remote_page, &rs, err, errlen);
 }
 
 /*
