@@ -14,6 +14,7 @@
 
 #include "awsconf.h"
 #include "creds.h"
+#include "http.h"
 #include "s3.h"
 #include "s3xml.h"
 #include "sigv4.h"
@@ -710,32 +711,27 @@ static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
-	size_t len = size * n, vl;
-	char *v;
+	struct http_header h;
 
-	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+	switch (http_header(p, size * n, &h)) {
+	case HTTP_STATUS:
 		/* A new response (after a 100 or a redirect): start over. */
 		x->resp->etag[0] = '\0';
 		x->resp->region[0] = '\0';
 		x->resp->clen = -1;
-		return len;
+		break;
+	case HTTP_FIELD:
+		if (http_header_is(&h, "etag"))
+			snprintf(x->resp->etag, sizeof(x->resp->etag), "%.*s",
+			    (int)h.len, h.value);
+		else if (http_header_is(&h, "content-length"))
+			x->resp->clen = http_header_num(&h);
+		else if (http_header_is(&h, "x-amz-bucket-region"))
+			snprintf(x->resp->region, sizeof(x->resp->region),
+			    "%.*s", (int)h.len, h.value);
+		break;
 	}
-	if ((v = memchr(p, ':', len)) == NULL)
-		return len;
-	vl = len - (size_t)(v + 1 - p);
-	for (v++; vl > 0 && (*v == ' ' || *v == '\t'); v++, vl--)
-		;
-	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
-		vl--;
-	if (strncasecmp(p, "etag:", 5) == 0)
-		snprintf(x->resp->etag, sizeof(x->resp->etag), "%.*s",
-		    (int)vl, v);
-	else if (strncasecmp(p, "content-length:", 15) == 0)
-		x->resp->clen = strtoll(v, NULL, 10);
-	else if (strncasecmp(p, "x-amz-bucket-region:", 20) == 0)
-		snprintf(x->resp->region, sizeof(x->resp->region), "%.*s",
-		    (int)vl, v);
-	return len;
+	return size * n;
 }
 
 static size_t

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "http.h"
 #include "out.h"
 #include "s3.h"
 #include "util.h"
@@ -207,20 +208,20 @@ static size_t
 on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct job *j = arg;
-	size_t n = size * nmemb, vl;
-	char *v, *e;
+	struct http_header h;
+	size_t n = size * nmemb;
+	char *e;
 
-	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
-		v = memchr(p, ' ', n);
-		j->status = v ? strtol(v + 1, NULL, 10) : 0;
+	switch (http_header(p, n, &h)) {
+	case HTTP_STATUS:
+		j->status = h.status;
 		j->crstart = -1;
 		j->crtotal = -1;
 		j->clen = -1;
 		j->bregion[0] = '\0';
 		j->rtag[0] = '\0';
-		return n;
-	}
-	if (n == 2 && p[0] == '\r') {
+		break;
+	case HTTP_END:
 		/* End of headers: settle what this response means. */
 		if (j->status == 200) {
 			j->skip = j->got;	/* a server that ignored Range */
@@ -243,26 +244,23 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 			}
 			j->skip = 0;
 		}
-		return n;
-	}
-	if ((v = memchr(p, ':', n)) == NULL)
-		return n;
-	vl = n - (size_t)(v + 1 - p);
-	for (v++; vl > 0 && (*v == ' ' || *v == '\t'); v++, vl--)
-		;
-	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
-		vl--;
-	if (strncasecmp(p, "content-length:", 15) == 0)
-		j->clen = strtoll(v, NULL, 10);
-	else if (strncasecmp(p, "etag:", 5) == 0)
-		snprintf(j->rtag, sizeof(j->rtag), "%.*s", (int)vl, v);
-	else if (strncasecmp(p, "x-amz-bucket-region:", 20) == 0)
-		snprintf(j->bregion, sizeof(j->bregion), "%.*s", (int)vl, v);
-	else if (strncasecmp(p, "content-range:", 14) == 0 && vl > 6 &&
-	    strncmp(v, "bytes ", 6) == 0) {
-		j->crstart = strtoll(v + 6, &e, 10);
-		if ((e = memchr(v, '/', vl)) != NULL)
-			j->crtotal = strtoll(e + 1, NULL, 10);
+		break;
+	case HTTP_FIELD:
+		if (http_header_is(&h, "content-length"))
+			j->clen = http_header_num(&h);
+		else if (http_header_is(&h, "etag"))
+			snprintf(j->rtag, sizeof(j->rtag), "%.*s", (int)h.len,
+			    h.value);
+		else if (http_header_is(&h, "x-amz-bucket-region"))
+			snprintf(j->bregion, sizeof(j->bregion), "%.*s",
+			    (int)h.len, h.value);
+		else if (http_header_is(&h, "content-range") && h.len > 6 &&
+		    strncmp(h.value, "bytes ", 6) == 0) {
+			j->crstart = strtoll(h.value + 6, &e, 10);
+			if ((e = memchr(h.value, '/', h.len)) != NULL)
+				j->crtotal = strtoll(e + 1, NULL, 10);
+		}
+		break;
 	}
 	return n;
 }
