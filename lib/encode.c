@@ -10,6 +10,7 @@
 #include <yajl/yajl_parse.h>
 
 #include "encode.h"
+#include "retry.h"
 #include "util.h"
 
 /*
@@ -433,28 +434,6 @@ ratelimit(struct encode *e)
 	e->have_last = 1;
 }
 
-/* Errors worth another attempt: the network or the server, not us. */
-static int
-transient(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_BAD_CONTENT_ENCODING:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
 static void
 json_reason(struct jctx *j, const char *what)
 {
@@ -608,7 +587,7 @@ jfinish(struct jctx *j, CURLcode rc, const char *cerr, int expect_all,
 		n = strlen(err);
 		if (n > 0 && err[n - 1] == '\n')
 			err[n - 1] = '\0';
-		st = transient(rc) ? ENC_RETRY : ENC_FAIL;
+		st = retry_curl(rc) ? ENC_RETRY : ENC_FAIL;
 	} else if (j->code == 200 || j->code == 404) {
 		if (yajl_complete_parse(j->yh) != yajl_status_ok) {
 			json_reason(j, j->code == 200 ? "cut-off stream" : "invalid JSON");
@@ -633,7 +612,7 @@ jfinish(struct jctx *j, CURLcode rc, const char *cerr, int expect_all,
 			st = ENC_RETRY;
 		} else
 			st = ENC_OK;
-	} else if (j->code == 429 || (j->code >= 500 && j->code <= 599)) {
+	} else if (retry_status(j->code)) {
 		snprintf(err, errlen, "HTTP %ld", j->code);
 		st = ENC_RETRY;
 	} else {

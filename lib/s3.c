@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,11 +11,11 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/rand.h>
 
 #include "awsconf.h"
 #include "creds.h"
 #include "http.h"
+#include "retry.h"
 #include "s3.h"
 #include "s3xml.h"
 #include "sigv4.h"
@@ -579,41 +580,19 @@ s3_easy_setup(const struct s3_config *c, CURL *h)
 int
 s3_retryable(CURLcode cc, long status, const char *code)
 {
-	switch (cc) {
-	case CURLE_OK:
-		break;
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_SSL_CONNECT_ERROR:
+	if (cc != CURLE_OK)
+		return retry_curl(cc);
+	if (retry_status(status))
 		return 1;
-	default:
-		return 0;
-	}
-	if (status >= 500 || status == 429)
-		return 1;
-	if (code != NULL && (strcmp(code, "SlowDown") == 0 ||
+	return code != NULL && (strcmp(code, "SlowDown") == 0 ||
 	    strcmp(code, "RequestTimeout") == 0 ||
-	    strcmp(code, "InternalError") == 0))
-		return 1;
-	return 0;
+	    strcmp(code, "InternalError") == 0);
 }
 
 long
 s3_backoff_ms(int attempt)
 {
-	unsigned int r;
-	long cap;
-
-	cap = attempt >= 8 ? 20000 : backoff_base << attempt;
-	if (cap > 20000)
-		cap = 20000;
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (unsigned int)rand();
-	return (long)(r % (unsigned long)(cap + 1));
+	return retry_jitter(retry_ceiling(2 * backoff_base, 20000, attempt));
 }
 
 void

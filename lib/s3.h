@@ -119,9 +119,9 @@ void	 s3_prepare(const struct s3_config *c, const struct s3_request *r,
 void	 s3_easy_setup(const struct s3_config *c, CURL *h);
 
 /*
- * Whether a failed attempt may succeed if repeated: curl transport errors
- * (reset, timeout, refused, cut body), 5xx, 429, and the S3 codes
- * SlowDown, RequestTimeout, InternalError.  Never other 4xx.
+ * Whether a failed attempt may succeed if repeated: what retry_curl and
+ * retry_status (retry.h) say, and the S3 codes SlowDown, RequestTimeout,
+ * InternalError.  Never other 4xx.
  */
 int	 s3_retryable(CURLcode cc, long status, const char *code);
 

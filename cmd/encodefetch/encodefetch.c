@@ -21,6 +21,7 @@
 #include "encode.h"
 #include "out.h"
 #include "pgval.h"
+#include "retry.h"
 #include "util.h"
 
 #define DEFAULT_BASE	"https://www.encodeproject.org"
@@ -555,7 +556,7 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 	enum enc_status st;
 	long long total, hits;
 	char err[512];
-	unsigned delay = backoff;
+	unsigned delay;
 	int i;
 
 	r->err = err;
@@ -577,10 +578,11 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 			    " (gave up after %d tries)", i);
 			break;
 		}
+		/* Doubling from --backoff up to a minute. */
+		delay = (unsigned)retry_ceiling(backoff, 60, i);
 		warnx("%s %s: %s; retrying in %u s", r->t->name, r->range, err,
 		    delay);
 		sleep(delay);
-		delay = delay * 2 > 60 ? (delay > 60 ? delay : 60) : delay * 2;
 	}
 	if (st != ENC_OK && st != ENC_EMPTY)
 		warnx("%s %s: %s", r->t->name, r->range, err);
