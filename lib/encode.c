@@ -11,6 +11,7 @@
 
 #include "encode.h"
 #include "retry.h"
+#include "utf8.h"
 #include "util.h"
 
 /*
@@ -155,38 +156,6 @@ cb_number(void *ctx, const char *s, size_t n)
 }
 
 /*
- * The length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0
- * (RFC 3629: no surrogates, nothing above U+10FFFF, shortest form).
- */
-static size_t
-utf8len(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t k, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		k = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		k = 3;
-		lo = s[0] == 0xE0 ? 0xA0 : 0x80;
-		hi = s[0] == 0xED ? 0x9F : 0xBF;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		k = 4;
-		lo = s[0] == 0xF0 ? 0x90 : 0x80;
-		hi = s[0] == 0xF4 ? 0x8F : 0xBF;
-	} else
-		return 0;
-	if (n < k || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < k; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return k;
-}
-
-/*
  * yajl checks the raw bytes of a string, but decodes a \u escape of a
  * lone surrogate (\ude00) into bytes that are not UTF-8, which
  * PostgreSQL would refuse, failing a whole load: each invalid byte
@@ -198,7 +167,7 @@ cb_string(void *ctx, const unsigned char *s, size_t n)
 	struct jctx *j = ctx;
 	size_t i, k, o;
 
-	for (i = 0; i < n && (k = utf8len(s + i, n - i)) > 0; i += k)
+	for (i = 0; i < n && (k = utf8_len(s + i, n - i)) > 0; i += k)
 		;
 	if (i == n)
 		return scalar(j, ENC_STRING, (const char *)s, n);
@@ -210,7 +179,7 @@ cb_string(void *ctx, const unsigned char *s, size_t n)
 	}
 	memcpy(j->fix, s, i);
 	for (o = i; i < n; ) {
-		if ((k = utf8len(s + i, n - i)) > 0) {
+		if ((k = utf8_len(s + i, n - i)) > 0) {
 			memcpy(j->fix + o, s + i, k);
 			o += k;
 			i += k;

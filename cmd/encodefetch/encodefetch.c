@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "day.h"
 #include "encode.h"
 #include "out.h"
 #include "pgval.h"
@@ -720,16 +721,12 @@ outcome(const struct type *t, int rc, int *failed)
 static int
 parse_since(const char *s, int *y, int *m, int *d)
 {
-	struct tm tm;
-	char *end;
+	long z, yy;
 
-	memset(&tm, 0, sizeof(tm));
-	if (strlen(s) != 10 || !pgval_date(s, 10) ||
-	    (end = strptime(s, "%Y-%m-%d", &tm)) == NULL || *end != '\0')
+	if (strlen(s) != 10 || day_parse(s, 10, &z) == -1)
 		return -1;
-	*y = tm.tm_year + 1900;
-	*m = tm.tm_mon + 1;
-	*d = tm.tm_mday;
+	day_to_civil(z, &yy, m, d);
+	*y = (int)yy;
 	return 0;
 }
 

@@ -11,6 +11,7 @@
 
 #include <curl/curl.h>
 
+#include "day.h"
 #include "hmap.h"
 #include "out.h"
 #include "s3.h"
@@ -332,26 +333,21 @@ tail(const char *key, size_t plen, int lay, int depth)
 static void
 window_start(const char *newest, int lay, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t t;
-	long long days;
+	long long t, z;
+	char day[11];
 
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = atoi(newest) - 1900;
-	tm.tm_mon = atoi(newest + 5) - 1;
-	tm.tm_mday = atoi(newest + 8);
+	z = day_from_civil(atoi(newest), atoi(newest + 5), atoi(newest + 8));
 	if (lay == L_SIMPLE) {
-		tm.tm_hour = atoi(newest + 11);
-		tm.tm_min = atoi(newest + 14);
-		tm.tm_sec = atoi(newest + 17);
-		t = timegm(&tm) - (time_t)window;
-		gmtime_r(&t, &tm);
-		strftime(buf, len, "%Y-%m-%d-%H-%M-%S", &tm);
+		t = z * 86400 + atoi(newest + 11) * 3600 +
+		    atoi(newest + 14) * 60 + atoi(newest + 17) - window;
+		z = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+		t -= z * 86400;
+		day_format((long)z, day);
+		snprintf(buf, len, "%s-%02d-%02d-%02d", day, (int)(t / 3600),
+		    (int)(t / 60 % 60), (int)(t % 60));
 	} else {
-		days = (window + 86399) / 86400;
-		t = timegm(&tm) - (time_t)(days * 86400);
-		gmtime_r(&t, &tm);
-		strftime(buf, len, "%Y/%m/%d", &tm);
+		day_format((long)(z - (window + 86399) / 86400), day);
+		snprintf(buf, len, "%.4s/%.2s/%.2s", day, day + 5, day + 8);
 	}
 }
 
