@@ -18,6 +18,7 @@
 #include "s3.h"
 #include "s3xml.h"
 #include "sigv4.h"
+#include "trace.h"
 #include "util.h"
 
 /* Answers bigger than this are not credentials. */
@@ -31,24 +32,6 @@ envdup(const char *name)
 	const char *v = getenv(name);
 
 	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
-}
-
-static void
-trace(const struct creds_ctx *x, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-trace(const struct creds_ctx *x, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	if (x->trace == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	x->trace(buf);
 }
 
 /* The profile's key in the config file ("[default]", "[profile NAME]"). */
@@ -290,7 +273,7 @@ sts_call(const struct creds_ctx *x, const char *region, const char *form,
 	hn = strcspn(p, "/");
 	host = xstrndup(p, hn);
 	path = xstrdup(p[hn] != '\0' ? p + hn : "/");
-	trace(x, "%s: STS at %s", what, url);
+	tracef(x->trace, "%s: STS at %s", what, url);
 	hdr = curl_slist_append(hdr, "Content-Type: application/x-www-form-"
 	    "urlencoded; charset=utf-8");
 	hdr = curl_slist_append(hdr, "Accept:");
@@ -465,7 +448,7 @@ process_creds(const struct creds_ctx *x, const char *profile,
 	int st, rc = -2;
 
 	src = s3_fmt("credential_process (profile %s)", profile);
-	trace(x, "credentials: running the %s", src);
+	tracef(x->trace, "credentials: running the %s", src);
 	fflush(NULL);
 	if ((fp = popen(cmd, "r")) == NULL) {
 		snprintf(err, errlen, "credentials from %s: %s", src,
@@ -549,7 +532,7 @@ container_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 		free(s);
 		free(tok);
 	}
-	trace(x, "credentials: container service at %s", url);
+	tracef(x->trace, "credentials: container service at %s", url);
 	if (http(x, "GET", url, hdr, NULL, 5, &status, &out, why,
 	    sizeof(why)) == -1)
 		snprintf(err, errlen, "credentials from the container service "
@@ -720,7 +703,7 @@ sso_creds(const struct creds_ctx *x, const char *profile, struct creds *cr,
 	hdr = curl_slist_append(hdr, s);
 	explicit_bzero(s, strlen(s));
 	free(s);
-	trace(x, "credentials: SSO portal %s", url);
+	tracef(x->trace, "credentials: SSO portal %s", url);
 	if (http(x, "GET", url, hdr, NULL, 30, &status, &out, why,
 	    sizeof(why)) == -1) {
 		snprintf(err, errlen, "credentials from %s (%s): %s", src, url,

@@ -19,6 +19,7 @@
 #include "s3.h"
 #include "s3xml.h"
 #include "sigv4.h"
+#include "trace.h"
 #include "util.h"
 
 char *
@@ -44,24 +45,6 @@ envdup(const char *name)
 	const char *v = getenv(name);
 
 	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
-}
-
-static void
-trace(const struct s3_config *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-trace(const struct s3_config *c, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	if (c->trace == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	c->trace(buf);
 }
 
 static char *
@@ -338,11 +321,11 @@ s3_config_refresh(struct s3_config *c, char *err, size_t errlen)
 	ctx_init(c, &x);
 	if (creds_load(&x, &cr, err, errlen) == 0) {
 		creds_take(c, &cr);
-		trace(c, "credentials from %s renewed", c->cred_source);
+		tracef(c->trace, "credentials from %s renewed", c->cred_source);
 		return 0;
 	}
 	if (now < c->expiration) {
-		trace(c, "renewing credentials: %s; the old ones still hold",
+		tracef(c->trace, "renewing credentials: %s; the old ones still hold",
 		    err);
 		return 0;
 	}
@@ -794,12 +777,12 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 		if (cc != CURLE_OK && x.toobig) {
 			snprintf(err, errlen, "response body larger than "
 			    "%d MiB", S3_MAXBODY >> 20);
-			trace(c, "%s %s: %s", r->method, url, err);
+			tracef(c->trace, "%s %s: %s", r->method, url, err);
 		} else if (cc != CURLE_OK) {
 			s3_curl_error(cc, cerr, err, errlen);
-			trace(c, "%s %s: %s", r->method, url, err);
+			tracef(c->trace, "%s %s: %s", r->method, url, err);
 		} else {
-			trace(c, "%s %s: %ld", r->method, url, resp->status);
+			tracef(c->trace, "%s %s: %ld", r->method, url, resp->status);
 			if (resp->status >= 200 && resp->status < 300) {
 				free(url);
 				curl_slist_free_all(hdr);
@@ -832,7 +815,7 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 		}
 		free(code);
 		ms = s3_backoff_ms(attempt + 1);
-		trace(c, "retry %d in %ld ms", attempt + 1, ms);
+		tracef(c->trace, "retry %d in %ld ms", attempt + 1, ms);
 		usleep((useconds_t)ms * 1000);
 	}
 }
@@ -885,7 +868,7 @@ s3_region_redirect(struct s3_client *cl, const char *bucket, long status,
 		return 0;
 	}
 	if (strcmp(reg, cur) != 0) {
-		trace(cl->cfg, "bucket %s is in region %s", bucket, reg);
+		tracef(cl->cfg->trace, "bucket %s is in region %s", bucket, reg);
 		region_set(bucket, reg);
 	}
 	free(reg);

@@ -10,6 +10,7 @@
 
 #include "buf.h"
 #include "sigv4.h"
+#include "trace.h"
 
 /*
  * The S3 client shared by s3ls, s3cat and s3put: configuration the way the
@@ -46,7 +47,7 @@ struct s3_config {
 	int	 anonymous;
 	int	 retries;	/* extra attempts after the first */
 	long	 stall_secs;	/* a transfer below 1 B/s this long is dead */
-	void	(*trace)(const char *);	/* -v: one line, no newline */
+	trace_fn *trace;	/* -v: NULL, or the sink (trace.h) */
 };
 
 #define S3_ADDR_AUTO	0

@@ -569,7 +569,7 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 		st = enc_search(e, query, expect_all, &sink, &total, &hits, err,
 		    sizeof(err));
 		if (vflag)
-			fprintf(stderr, "encodefetch: GET /search/?%s: %s, %lld of %lld\n",
+			warnx("GET /search/?%s: %s, %lld of %lld",
 			    query, st == ENC_OK ? "ok" : st == ENC_EMPTY ?
 			    "no results" : err, hits, total);
 		if (st == ENC_OK || st == ENC_EMPTY || st == ENC_FAIL)

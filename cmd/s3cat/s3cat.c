@@ -113,12 +113,6 @@ usage(void)
 	exit(2);
 }
 
-static void
-trace(const char *msg)
-{
-	fprintf(stderr, "s3cat: %s\n", msg);
-}
-
 static double
 now(void)
 {
@@ -373,8 +367,8 @@ retry_or_fail(struct job *j, const char *why, int retryable)
 	j->attempts++;
 	ms = s3_backoff_ms(j->attempts);
 	if (vflag)
-		fprintf(stderr, "s3cat: %s: %s; retry %d in %ld ms from byte "
-		    "%lld\n", j->url, why, j->attempts, ms, j->got);
+		warnx("%s: %s; retry %d in %ld ms from byte %lld", j->url,
+		    why, j->attempts, ms, j->got);
 	j->retry_at = now() + (double)ms / 1000;
 	j->state = J_WAITING;
 }
@@ -394,7 +388,7 @@ done(struct job *j, CURLcode cc)
 	j->h = NULL;
 	active--;
 	if (vflag)
-		fprintf(stderr, "s3cat: GET %s: %ld%s%s%s\n", j->requrl,
+		warnx("GET %s: %ld%s%s%s", j->requrl,
 		    j->status, cc ? " " : "", cc ? curl_easy_strerror(cc) : "",
 		    nconn > 0 ? " (new connection)" : "");
 	if (j->err[0] != '\0') {
@@ -708,10 +702,9 @@ main(int argc, char *argv[])
 	if ((cfgrc = s3_config_load(&cfg, Aflag, err, sizeof(err))) != 0)
 		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag) {
-		cfg.trace = trace;
-		fprintf(stderr, "s3cat: endpoint %s://%s, region %s, "
-		    "credentials from %s\n", cfg.scheme, cfg.host, cfg.region,
-		    cfg.cred_source);
+		cfg.trace = warnx;
+		warnx("endpoint %s://%s, region %s, credentials from %s",
+		    cfg.scheme, cfg.host, cfg.region, cfg.cred_source);
 	}
 	s3_client_init(&rcl, &cfg);
 	if ((multi = curl_multi_init()) == NULL)

@@ -61,12 +61,6 @@ usage(void)
 	exit(2);
 }
 
-static void
-trace(const char *msg)
-{
-	fprintf(stderr, "s3ls: %s\n", msg);
-}
-
 /*
  * Whether key can go out in newline mode: a newline or carriage return
  * would split it into two records (another URL, an option-like line), and
@@ -490,7 +484,7 @@ do_commit(const char *url, const char *bucket, const char *prefix)
 		warn("%s: %s", url, p);
 		rc = 1;
 	} else if (vflag)
-		fprintf(stderr, "s3ls: %s: committed\n", url);
+		warnx("%s: committed", url);
 	free(c);
 	free(p);
 	return rc;
@@ -749,8 +743,8 @@ since_last(const char *url, const char *bucket, const char *prefix,
 	win.plen = plen;
 	win.kept = hmap_count(handed);
 	if (vflag)
-		fprintf(stderr, "s3ls: %s: %s, %zu keys handed out in the "
-		    "window, listing after %s%s\n", url,
+		warnx("%s: %s, %zu keys handed out in the "
+		    "window, listing after %s%s", url,
 		    lay == L_SIMPLE ? "simple layout" : lay == L_PART ?
 		    "partitioned layout" : lay == L_FLAT ? "flat keys" :
 		    "no state", hmap_count(handed),
@@ -927,10 +921,9 @@ main(int argc, char *argv[])
 	if ((cfgrc = s3_config_load(&cfg, Aflag || commit, err, sizeof(err))) != 0)
 		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag) {
-		cfg.trace = trace;
-		fprintf(stderr, "s3ls: endpoint %s://%s, region %s, "
-		    "credentials from %s\n", cfg.scheme, cfg.host, cfg.region,
-		    cfg.cred_source);
+		cfg.trace = warnx;
+		warnx("endpoint %s://%s, region %s, credentials from %s",
+		    cfg.scheme, cfg.host, cfg.region, cfg.cred_source);
 	}
 	s3_client_init(&cl, &cfg);
 	for (i = 0; i < argc; i++) {

@@ -52,12 +52,6 @@ usage(void)
 	exit(2);
 }
 
-static void
-trace(const char *msg)
-{
-	fprintf(stderr, "s3put: %s\n", msg);
-}
-
 static const struct {
 	const char	*ext;
 	const char	*type;
@@ -485,7 +479,7 @@ put_path(const char *path, const char *bucket, const char *key)
 		return 1;
 	}
 	if (vflag || nflag)
-		fprintf(stderr, "s3put: %s%s -> s3://%s/%s\n",
+		warnx("%s%s -> s3://%s/%s",
 		    nflag ? "would upload " : "", path, bucket, key);
 	return 0;
 }
@@ -717,7 +711,7 @@ delete_stale(const char *bucket, const char *prefix,
 		    cmprf) != NULL)
 			continue;
 		if (vflag || nflag)
-			fprintf(stderr, "s3put: %sdelete s3://%s/%s\n",
+			warnx("%sdelete s3://%s/%s",
 			    nflag ? "would " : "", bucket, rem[i].key);
 		if (nflag)
 			continue;
@@ -770,7 +764,7 @@ sync_dir(const char *dir, const char *bucket, const char *prefix0)
 		    strlen(hit->etag) == strlen(etag) + 2 &&
 		    strncasecmp(hit->etag + 1, etag, strlen(etag)) == 0) {
 			if (vflag)
-				fprintf(stderr, "s3put: %s: unchanged\n", path);
+				warnx("%s: unchanged", path);
 		} else if (put_path(path, bucket, key) != 0)
 			rc = 1;
 		free(key);
@@ -873,7 +867,7 @@ main(int argc, char *argv[])
 	if ((cfgrc = s3_config_load(&cfg, Aflag, err, sizeof(err))) != 0)
 		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag)
-		cfg.trace = trace;
+		cfg.trace = warnx;
 	s3_client_init(&cl, &cfg);
 	for (i = 0; i < argc - 1; i++) {
 		if (rflag) {
