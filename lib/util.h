@@ -33,9 +33,18 @@ extern const char s3logs_version[];
 
 /*
  * The GNU long options every program answers: 'h' if "--help" or 'V' if
- * "--version" comes first among the arguments before "--", else 0.  The
- * program prints (help on stdout) and exits 0.
+ * "--version" comes first among the arguments before "--", else 0.
  */
 int	 std_option(int argc, char *argv[]);
+
+/*
+ * The text that answers std_option: help for --help, "name VERSION\n"
+ * (in a static buffer) for --version, NULL for neither.  The program
+ * writes it on stdout and exits, 0 unless the write fails:
+ *	if ((s = std_answer(argc, argv, "s3ls", help)) != NULL)
+ *		return fputs(s, stdout) == EOF || fflush(stdout) == EOF;
+ */
+const char *std_answer(int argc, char *argv[], const char *name,
+	    const char *help);
 
 #endif

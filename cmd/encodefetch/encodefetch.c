@@ -733,6 +733,7 @@ parse_since(const char *s, int *y, int *m, int *d)
 int
 main(int argc, char *argv[])
 {
+	const char *ans;
 	static const struct option longopts[] = {
 		{ "backoff", required_argument, NULL, 'B' },
 		{ "max-value", required_argument, NULL, 'M' },
@@ -749,14 +750,8 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, fd, failed = 0, have, y0, m0, d0 = 1, y1, m1, y, m;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("encodefetch %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "encodefetch", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt_long(argc, argv, "r:u:v", longopts, NULL)) != -1)
 		switch (ch) {

@@ -245,16 +245,11 @@ parsefd(int fd, const char *name)
 int
 main(int argc, char *argv[])
 {
+	const char *ans;
 	int ch, fd, i, rv = 0;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("logparse %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "logparse", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt(argc, argv, "HL:go:r:s:uv")) != -1)
 		switch (ch) {

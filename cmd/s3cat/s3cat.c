@@ -657,20 +657,15 @@ run(void)
 int
 main(int argc, char *argv[])
 {
+	const char *ans;
 	int cfgrc;
 	char err[S3_ERRLEN];
 	long long n;
 	int ch, Aflag = 0;
 	size_t i;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("s3cat %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "s3cat", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt(argc, argv, "0Aj:v")) != -1)
 		switch (ch) {

@@ -839,6 +839,7 @@ do_list(const char *url, const char *bucket, const char *prefix,
 int
 main(int argc, char *argv[])
 {
+	const char *ans;
 	int cfgrc;
 	static const struct option lopts[] = {
 		{ "commit", no_argument, NULL, 'C' },
@@ -852,14 +853,8 @@ main(int argc, char *argv[])
 	long long n;
 	int ch, Aflag = 0, commit = 0, rc = 0, i;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("s3ls %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "s3ls", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt_long(argc, argv, "0Alv", lopts, NULL)) != -1)
 		switch (ch) {

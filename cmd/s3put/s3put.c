@@ -797,6 +797,7 @@ out:
 int
 main(int argc, char *argv[])
 {
+	const char *ans;
 	int cfgrc;
 	char err[S3_ERRLEN], *bucket, *key, *k;
 	const char *url, *base, *v;
@@ -807,14 +808,8 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("s3put %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "s3put", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt_long(argc, argv, "Ac:nrt:v", lopts, NULL)) != -1)
 		switch (ch) {
