@@ -26,14 +26,6 @@
 /* A chain of role profiles longer than this is a loop. */
 #define MAXDEPTH	4
 
-static char *
-envdup(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
-}
-
 /* The profile's key in the config file ("[default]", "[profile NAME]"). */
 static char *
 conf(const struct creds_ctx *x, const char *profile, const char *key)
@@ -229,7 +221,7 @@ sts_url(const struct creds_ctx *x, const char *region)
 {
 	char *u;
 
-	if ((u = envdup("AWS_ENDPOINT_URL_STS")) == NULL)
+	if ((u = env_dup("AWS_ENDPOINT_URL_STS")) == NULL)
 		return s3_fmt("https://sts.%s.amazonaws.com/", region);
 	if (strchr(u + (strncmp(u, "https://", 8) == 0 ? 8 : 7), '/') ==
 	    NULL) {
@@ -356,7 +348,7 @@ session_name(const struct creds_ctx *x, const char *profile)
 {
 	char *n;
 
-	if ((n = envdup("AWS_ROLE_SESSION_NAME")) != NULL)
+	if ((n = env_dup("AWS_ROLE_SESSION_NAME")) != NULL)
 		return n;
 	if (profile != NULL &&
 	    (n = conf(x, profile, "role_session_name")) != NULL)
@@ -497,9 +489,9 @@ container_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 	long status;
 	int rc = -2;
 
-	if ((rel = envdup("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) != NULL)
+	if ((rel = env_dup("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) != NULL)
 		url = s3_fmt("http://169.254.170.2%s", rel);
-	else if ((url = envdup("AWS_CONTAINER_CREDENTIALS_FULL_URI")) == NULL)
+	else if ((url = env_dup("AWS_CONTAINER_CREDENTIALS_FULL_URI")) == NULL)
 		return -1;
 	free(rel);
 	/* Over plain http only to the link-local service or loopback. */
@@ -513,7 +505,7 @@ container_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 		free(url);
 		return -2;
 	}
-	if ((tf = envdup("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) != NULL) {
+	if ((tf = env_dup("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) != NULL) {
 		if ((tok = readtoken(tf)) == NULL) {
 			snprintf(err, errlen, "credentials from the container "
 			    "service: %s: %s", tf, strerror(errno));
@@ -523,7 +515,7 @@ container_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 		}
 		free(tf);
 	} else
-		tok = envdup("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+		tok = env_dup("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	if (tok != NULL) {
 		s = s3_fmt("Authorization: %s", tok);
 		hdr = curl_slist_append(hdr, s);
@@ -565,7 +557,7 @@ imds_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 	size_t n;
 	int rc = -1;
 
-	if ((base = envdup("AWS_EC2_METADATA_SERVICE_ENDPOINT")) == NULL)
+	if ((base = env_dup("AWS_EC2_METADATA_SERVICE_ENDPOINT")) == NULL)
 		base = xstrdup("http://169.254.169.254");
 	n = strlen(base);
 	while (n > 0 && base[n - 1] == '/')
@@ -684,7 +676,7 @@ sso_creds(const struct creds_ctx *x, const char *profile, struct creds *cr,
 		    "expired: run aws sso login", src);
 		goto out;
 	}
-	if ((url = envdup("AWS_ENDPOINT_URL_SSO")) == NULL)
+	if ((url = env_dup("AWS_ENDPOINT_URL_SSO")) == NULL)
 		url = s3_fmt("https://portal.sso.%s.amazonaws.com", region);
 	s = formenc(acct);
 	path = formenc(role);
@@ -883,12 +875,12 @@ out:
 static int
 env_creds(struct creds *cr)
 {
-	if ((cr->access_key = envdup("AWS_ACCESS_KEY_ID")) == NULL ||
-	    (cr->secret_key = envdup("AWS_SECRET_ACCESS_KEY")) == NULL) {
+	if ((cr->access_key = env_dup("AWS_ACCESS_KEY_ID")) == NULL ||
+	    (cr->secret_key = env_dup("AWS_SECRET_ACCESS_KEY")) == NULL) {
 		creds_free(cr);
 		return -1;
 	}
-	cr->session_token = envdup("AWS_SESSION_TOKEN");
+	cr->session_token = env_dup("AWS_SESSION_TOKEN");
 	cr->source = xstrdup("environment");
 	return 0;
 }
@@ -932,8 +924,8 @@ creds_load(const struct creds_ctx *x, struct creds *cr, char *err,
 		return 0;
 	if ((rc = assume_role(x, x->profile, 0, cr, err, errlen)) != -1)
 		goto done;
-	arn = envdup("AWS_ROLE_ARN");
-	tf = envdup("AWS_WEB_IDENTITY_TOKEN_FILE");
+	arn = env_dup("AWS_ROLE_ARN");
+	tf = env_dup("AWS_WEB_IDENTITY_TOKEN_FILE");
 	if (arn != NULL && tf != NULL) {
 		rc = web_identity(x, NULL, arn, tf, cr, err, errlen);
 		free(arn);

@@ -57,31 +57,27 @@ day_valid(long y, int m, int d)
 	return y >= 1 && m >= 1 && m <= 12 && d >= 1 && d <= day_mdays(y, m);
 }
 
-/* n digits at s: their value, or -1. */
-static long
-digits(const char *s, int n)
-{
-	long v = 0;
-
-	for (; n > 0; s++, n--) {
-		if (*s < '0' || *s > '9')
-			return -1;
-		v = v * 10 + (*s - '0');
-	}
-	return v;
-}
-
 int
 day_parse(const char *s, size_t n, long *z)
 {
-	long y, m, d;
+	int i, v[3] = { 0, 0, 0 };
 
-	if (n < 10 || s[4] != '-' || s[7] != '-' || (y = digits(s, 4)) < 0 ||
-	    (m = digits(s + 5, 2)) < 0 || (d = digits(s + 8, 2)) < 0 ||
-	    !day_valid(y, (int)m, (int)d))
+	if (n < 10)
+		return -1;
+	/* YYYY-MM-DD: v[] gets the year, the month and the day. */
+	for (i = 0; i < 10; i++)
+		if (i == 4 || i == 7) {
+			if (s[i] != '-')
+				return -1;
+		} else if (s[i] < '0' || s[i] > '9')
+			return -1;
+		else
+			v[(i > 4) + (i > 7)] = v[(i > 4) + (i > 7)] * 10 +
+			    (s[i] - '0');
+	if (!day_valid(v[0], v[1], v[2]))
 		return -1;
 	if (z != NULL)
-		*z = day_from_civil(y, (int)m, (int)d);
+		*z = day_from_civil(v[0], v[1], v[2]);
 	return 0;
 }
 

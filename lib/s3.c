@@ -40,20 +40,12 @@ s3_fmt(const char *fmt, ...)
 }
 
 static char *
-envdup(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
-}
-
-static char *
 homefile(const char *env, const char *rel)
 {
 	const char *h;
 	char *p;
 
-	if ((p = envdup(env)) != NULL)
+	if ((p = env_dup(env)) != NULL)
 		return p;
 	if ((h = getenv("HOME")) == NULL)
 		return NULL;
@@ -139,9 +131,9 @@ retry_config(struct s3_config *c, const char *conf, const char *section,
 	int rc = -1;
 
 	c->retries = 5;
-	if ((mode = envdup("AWS_RETRY_MODE")) == NULL)
+	if ((mode = env_dup("AWS_RETRY_MODE")) == NULL)
 		mode = awsconf_get(conf, section, "retry_mode");
-	if ((max = envdup("AWS_MAX_ATTEMPTS")) == NULL)
+	if ((max = env_dup("AWS_MAX_ATTEMPTS")) == NULL)
 		max = awsconf_get(conf, section, "max_attempts");
 	if (mode != NULL) {
 		if (strcmp(mode, "standard") == 0 ||
@@ -218,14 +210,13 @@ ctx_init(const struct s3_config *c, struct creds_ctx *x)
 static void
 creds_wipe(struct s3_config *c)
 {
-	if (c->secret_key != NULL)
-		explicit_bzero(c->secret_key, strlen(c->secret_key));
-	if (c->session_token != NULL)
-		explicit_bzero(c->session_token, strlen(c->session_token));
-	free(c->access_key);
-	free(c->secret_key);
-	free(c->session_token);
-	free(c->cred_source);
+	struct creds cr = { 0 };
+
+	cr.access_key = c->access_key;
+	cr.secret_key = c->secret_key;
+	cr.session_token = c->session_token;
+	cr.source = c->cred_source;
+	creds_free(&cr);
 	c->access_key = c->secret_key = c->session_token = NULL;
 	c->cred_source = NULL;
 }
@@ -253,8 +244,8 @@ s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
 
 	memset(c, 0, sizeof(*c));
 	c->anonymous = anonymous;
-	if ((c->profile = envdup("AWS_PROFILE")) == NULL &&
-	    (c->profile = envdup("AWS_DEFAULT_PROFILE")) == NULL)
+	if ((c->profile = env_dup("AWS_PROFILE")) == NULL &&
+	    (c->profile = env_dup("AWS_DEFAULT_PROFILE")) == NULL)
 		c->profile = xstrdup("default");
 	if (strcmp(c->profile, "default") == 0)
 		section = xstrdup("default");
@@ -264,13 +255,13 @@ s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
 	    ".aws/credentials");
 	c->conf_file = homefile("AWS_CONFIG_FILE", ".aws/config");
 
-	if ((c->region = envdup("AWS_REGION")) == NULL &&
-	    (c->region = envdup("AWS_DEFAULT_REGION")) == NULL &&
+	if ((c->region = env_dup("AWS_REGION")) == NULL &&
+	    (c->region = env_dup("AWS_DEFAULT_REGION")) == NULL &&
 	    (c->region = awsconf_get(c->conf_file, section, "region")) == NULL)
 		c->region = xstrdup("us-east-1");
 
-	if ((ep = envdup("AWS_ENDPOINT_URL_S3")) == NULL &&
-	    (ep = envdup("AWS_ENDPOINT_URL")) == NULL &&
+	if ((ep = env_dup("AWS_ENDPOINT_URL_S3")) == NULL &&
+	    (ep = env_dup("AWS_ENDPOINT_URL")) == NULL &&
 	    (ep = awsconf_get_nested(c->conf_file, section, "s3",
 	    "endpoint_url")) == NULL &&
 	    (ep = awsconf_get(c->conf_file, section, "endpoint_url")) == NULL) {
@@ -280,7 +271,7 @@ s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
 	if (parse_endpoint(c, ep, err, errlen) == -1)
 		goto out;
 
-	if ((c->ca_bundle = envdup("AWS_CA_BUNDLE")) == NULL)
+	if ((c->ca_bundle = env_dup("AWS_CA_BUNDLE")) == NULL)
 		c->ca_bundle = awsconf_get(c->conf_file, section, "ca_bundle");
 	if (retry_config(c, c->conf_file, section, err, errlen) == -1 ||
 	    addressing(c, c->conf_file, section, err, errlen) == -1)

@@ -124,6 +124,14 @@ parse_num(const char *s, long long min, long long max, long long *out)
 	return 0;
 }
 
+char *
+env_dup(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
+}
+
 int
 hexval(int c)
 {

@@ -25,6 +25,9 @@ char	*xstrndup(const char *, size_t);
  */
 int	 parse_num(const char *s, long long min, long long max, long long *out);
 
+/* A copy of environment variable name, or NULL if it is unset or empty. */
+char	*env_dup(const char *name);
+
 /* The value of one hexadecimal digit, either case, or -1. */
 int	 hexval(int c);
 
