@@ -82,6 +82,7 @@ burn(struct buf *b)
 	buf_free(b);
 }
 
+/* curl write callback: an answer of ANSWERCAP bytes at most. */
 static size_t
 on_write(char *p, size_t size, size_t n, void *arg)
 {
@@ -233,6 +234,7 @@ sts_url(const struct creds_ctx *x, const char *region)
 	return u;
 }
 
+/* s percent-encoded for an STS form body (new string). */
 static char *
 formenc(const char *s)
 {
@@ -343,6 +345,7 @@ out:
 	return rc;
 }
 
+/* The role session name: the environment, the profile, or s3logs-TIME. */
 static char *
 session_name(const struct creds_ctx *x, const char *profile)
 {
@@ -356,6 +359,7 @@ session_name(const struct creds_ctx *x, const char *profile)
 	return s3_fmt("s3logs-%lld", (long long)time(NULL));
 }
 
+/* The region STS is asked in: the profile's, else the configured one. */
 static char *
 profile_region(const struct creds_ctx *x, const char *profile)
 {
@@ -388,6 +392,7 @@ readtoken(const char *path)
 	return b.p;
 }
 
+/* AssumeRoleWithWebIdentity with the token in tokfile, into cr. */
 static int
 web_identity(const struct creds_ctx *x, const char *profile,
     const char *arn, const char *tokfile, struct creds *cr, char *err,
@@ -426,6 +431,7 @@ web_identity(const struct creds_ctx *x, const char *profile,
 	return rc;
 }
 
+/* credential_process: run cmd and read the JSON it prints into cr. */
 static int
 process_creds(const struct creds_ctx *x, const char *profile,
     const char *cmd, struct creds *cr, char *err, size_t errlen)
@@ -872,6 +878,7 @@ out:
 	return rc;
 }
 
+/* AWS_ACCESS_KEY_ID and friends: 0, or -1 if they are not both set. */
 static int
 env_creds(struct creds *cr)
 {

@@ -80,6 +80,7 @@ struct jctx {
 	size_t		 errlen;
 };
 
+/* The dotted path: cut back to at bytes, then append key k. */
 static void
 path_set(struct jctx *j, size_t at, const unsigned char *k, size_t klen)
 {
@@ -98,12 +99,14 @@ path_set(struct jctx *j, size_t at, const unsigned char *k, size_t klen)
 	j->path[j->len] = '\0';
 }
 
+/* Whether the parser is inside one hit of the @graph array. */
 static int
 in_hit(const struct jctx *j)
 {
 	return j->graph > 0 && j->depth > j->graph;
 }
 
+/* A scalar value: the total, or a leaf of a hit for the sink. */
 static int
 scalar(struct jctx *j, enum enc_kind kind, const char *v, size_t n)
 {
@@ -192,6 +195,7 @@ cb_string(void *ctx, const unsigned char *s, size_t n)
 	return scalar(j, ENC_STRING, j->fix, o);
 }
 
+/* Enter a map or an array; 0 (stop) past MAXDEPTH. */
 static int
 open_container(struct jctx *j, char type)
 {
@@ -367,6 +371,7 @@ feed(struct jctx *j, const char *p, size_t n)
 	return 0;
 }
 
+/* curl write callback: the body, straight into the JSON parser. */
 static size_t
 on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -381,6 +386,7 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 	return feed(j, p, n) == -1 ? 0 : n;
 }
 
+/* Sleep until the next request may start (maxrate). */
 static void
 ratelimit(struct encode *e)
 {
@@ -403,6 +409,7 @@ ratelimit(struct encode *e)
 	e->have_last = 1;
 }
 
+/* err gets yajl's reason for refusing the body, and how far it got. */
 static void
 json_reason(struct jctx *j, const char *what)
 {
@@ -468,6 +475,7 @@ enc_close(struct encode *e)
 	curl_global_cleanup();
 }
 
+/* Options of one request on the handle: URL, headers, limits, callbacks. */
 static void
 setup(struct encode *e, const char *url, struct jctx *j)
 {

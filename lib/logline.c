@@ -60,6 +60,7 @@ isdig(int c)
 	return c >= '0' && c <= '9';
 }
 
+/* p past its spaces (up to e). */
 static const char *
 skipsp(const char *p, const char *e)
 {
@@ -138,6 +139,7 @@ setquoted(struct logline *ll, int i, const char *p, const char *q)
 	ll->f[i].n = (size_t)(q - p);
 }
 
+/* Whether the token at p is a lone "-" (absent). */
 static int
 isdash(const char *p, const char *e)
 {
@@ -193,6 +195,7 @@ issigv(const char *p, const char *t)
 
 static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
+/* The month number (1..12) of the English abbreviation at p, or 0. */
 static int
 monthno(const char *p)
 {
@@ -211,6 +214,7 @@ logline_days(long y, int m, int d)
 	return day_from_civil(y, m, d);
 }
 
+/* The two digits at p as a number, or -1. */
 static int
 num2(const char *p)
 {
@@ -219,6 +223,7 @@ num2(const char *p)
 	return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
+/* v (0..99) as two digits at d. */
 static void
 put2(char *d, int v)
 {
@@ -291,6 +296,7 @@ isstamp(const char *p, const char *e)
 	    p[21] == ' ';
 }
 
+/* How many "[dd/Mon/yyyy:..." time stamps lie in [p, e). */
 static int
 nstamps(const char *p, const char *e)
 {
@@ -491,6 +497,7 @@ referer(struct logline *ll, const char *p, const char *e)
 	return best;
 }
 
+/* The fields of one line into ll; *tpos gets where the time stamp is. */
 static int
 parse(struct logline *ll, const char *line, const char *e, const char **tpos)
 {

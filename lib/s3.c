@@ -39,6 +39,7 @@ s3_fmt(const char *fmt, ...)
 	return s;
 }
 
+/* The file named by environment variable env, else ~/rel. */
 static char *
 homefile(const char *env, const char *rel)
 {
@@ -73,6 +74,7 @@ is_ip_or_local(const char *host)
 	return 1;
 }
 
+/* Scheme and host[:port] of an endpoint URL into c: 0, or -1 with err set. */
 static int
 parse_endpoint(struct s3_config *c, const char *url, char *err, size_t errlen)
 {
@@ -122,6 +124,10 @@ parse_endpoint(struct s3_config *c, const char *url, char *err, size_t errlen)
  */
 static long backoff_base = 100;
 
+/*
+ * c->retries and the backoff base from the AWS retry settings: 0, or -1
+ * with err set.
+ */
 static int
 retry_config(struct s3_config *c, const char *conf, const char *section,
     char *err, size_t errlen)
@@ -194,6 +200,7 @@ addressing(struct s3_config *c, const char *conf, const char *section,
 	return 0;
 }
 
+/* A credential lookup for the profile, files and region of c. */
 static void
 ctx_init(const struct s3_config *c, struct creds_ctx *x)
 {
@@ -221,6 +228,7 @@ creds_wipe(struct s3_config *c)
 	c->cred_source = NULL;
 }
 
+/* Move the credentials cr into c, wiping those c had. */
 static void
 creds_take(struct s3_config *c, struct creds *cr)
 {
@@ -346,6 +354,7 @@ s3_bucket_region(const struct s3_config *c, const char *bucket)
 	return c->region;
 }
 
+/* Remember that bucket is in region, for the process. */
 static void
 region_set(const char *bucket, const char *region)
 {
@@ -429,6 +438,7 @@ s3_req_header(struct s3_request *r, const char *name, const char *value)
 	r->nhdr++;
 }
 
+/* Append "name: value" to a curl header list (dies on exhaustion). */
 static struct curl_slist *
 addhdr(struct curl_slist *l, const char *name, const char *value)
 {
@@ -581,6 +591,7 @@ s3_curl_error(CURLcode cc, const char *cerr, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", m);
 }
 
+/* The reason phrase of an HTTP status, for messages without an S3 code. */
 static const char *
 reason(long status)
 {
@@ -646,6 +657,7 @@ struct xfer {
 	int			 toobig;	/* body passed S3_MAXBODY */
 };
 
+/* curl write callback: the response body, S3_MAXBODY at most. */
 static size_t
 on_write(char *p, size_t size, size_t n, void *arg)
 {
@@ -660,6 +672,7 @@ on_write(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* curl header callback: the ETag, Content-Length and region of the response. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
@@ -687,6 +700,7 @@ on_header(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/* curl read callback: the request body, from memory or the file. */
 static size_t
 on_read(char *p, size_t size, size_t n, void *arg)
 {

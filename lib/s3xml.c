@@ -38,6 +38,7 @@ struct pstate {
 	char		*found;
 };
 
+/* An element name without its namespace prefix. */
 static const char *
 localname(const char *n)
 {
@@ -46,6 +47,7 @@ localname(const char *n)
 	return c ? c + 1 : n;
 }
 
+/* Stop the parser, keeping the first reason. */
 static void
 stop(struct pstate *s, const char *why)
 {
@@ -54,6 +56,7 @@ stop(struct pstate *s, const char *why)
 	XML_StopParser(s->p, XML_FALSE);
 }
 
+/* expat DOCTYPE handler: refuse the document. */
 static void XMLCALL
 on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
     const XML_Char *pubid, int has_internal_subset)
@@ -90,6 +93,7 @@ on_text(void *ud, const XML_Char *t, int len)
 	buf_add(&s->text, t, (size_t)len);
 }
 
+/* The end of an element of a ListBucketResult: store its text. */
 static void
 end_list(struct pstate *s, const char *name)
 {
@@ -162,6 +166,7 @@ on_end(void *ud, const XML_Char *name)
 	buf_reset(&s->text);
 }
 
+/* Feed xml to a new parser in pieces: 0, or -1 with err set. */
 static int
 parse(struct pstate *s, const char *xml, size_t n, char *err, size_t errlen)
 {

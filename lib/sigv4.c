@@ -13,6 +13,10 @@
 #include "sigv4.h"
 #include "util.h"
 
+/*
+ * Append n bytes of p to s percent-encoded the SigV4 way (RFC 3986
+ * unreserved kept).
+ */
 static void
 enc_into(struct buf *s, const char *p, size_t n, int keep_slash)
 {
@@ -101,6 +105,7 @@ sigv4_amzdate(time_t when, char buf[17])
 	strftime(buf, 17, "%Y%m%dT%H%M%SZ", &tm);
 }
 
+/* n bytes of d as lower-case hex, NUL-terminated, into hex. */
 static void
 tohex(const unsigned char *d, size_t n, char *hex)
 {
@@ -123,6 +128,7 @@ sigv4_sha256_hex(const void *p, size_t n, char hex[65])
 	tohex(d, sizeof(d), hex);
 }
 
+/* HMAC-SHA256 of the string msg under key. */
 static void
 hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
 {

@@ -225,6 +225,7 @@ lput_esc(struct rows *r, const char *s, size_t n)
 	buf_add(&r->line, s + start, n - start);
 }
 
+/* Whether s is a uuid in its 36-character form. */
 static int
 isuuid(const char *s, size_t n)
 {
@@ -304,6 +305,7 @@ badval(struct rows *r, const struct col *c, const char *s, size_t n,
 	    shown, why);
 }
 
+/* Keep value s of a leaf for column c (prio 2: its path, 1: the fallback). */
 static void
 store(struct rows *r, struct val *v, const struct col *c, int prio, int inarray,
     enum enc_kind kind, const char *s, size_t n)
@@ -373,6 +375,7 @@ clear_hit(struct rows *r)
 	buf_reset(&r->id);
 }
 
+/* enc_sink begin: a (new) attempt starts from an empty file. */
 static int
 sink_begin(void *arg)
 {
@@ -390,6 +393,7 @@ sink_begin(void *arg)
 	return 0;
 }
 
+/* enc_sink leaf: store the value in every column that wants its path. */
 static int
 sink_leaf(void *arg, const char *path, int inarray, enum enc_kind kind,
     const char *s, size_t n)
@@ -412,6 +416,7 @@ sink_leaf(void *arg, const char *path, int inarray, enum enc_kind kind,
 	return 0;
 }
 
+/* Append the COPY text of column c's value to the row. */
 static void
 emit(struct rows *r, const struct col *c, const struct val *v)
 {
@@ -482,6 +487,7 @@ emit(struct rows *r, const struct col *c, const struct val *v)
 	}
 }
 
+/* enc_sink hit: the row of a complete hit, or a warning if it is bad. */
 static int
 sink_hit(void *arg)
 {
@@ -591,6 +597,7 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 	return st;
 }
 
+/* The query string of type t: its type, format and &field= list. */
 static char *
 fieldquery(const struct type *t)
 {
@@ -718,6 +725,7 @@ outcome(const struct type *t, int rc, int *failed)
 		    inarow);
 }
 
+/* --since YYYY-MM-DD: 0 with y, m, d set, or -1. */
 static int
 parse_since(const char *s, int *y, int *m, int *d)
 {

@@ -69,6 +69,7 @@ usage(void)
 	exit(2);
 }
 
+/* -o: add each comma-separated operation to ops. */
 static void
 addop(const char *arg)
 {
@@ -119,6 +120,7 @@ addstatus(const char *arg)
 	free(s);
 }
 
+/* Whether a parsed line passes -s and -o. */
 static int
 wanted(const struct logline *ll)
 {
@@ -164,6 +166,7 @@ reject(const char *name, unsigned long long lineno, int rc, const char *line,
 	}
 }
 
+/* Whether a line holds only spaces (and a CR). */
 static int
 blank(const char *line, size_t len)
 {
@@ -175,6 +178,7 @@ blank(const char *line, size_t len)
 	return 1;
 }
 
+/* Write the buffered rows to stdout. */
 static void
 flushrows(void)
 {

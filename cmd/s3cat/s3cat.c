@@ -113,6 +113,7 @@ usage(void)
 	exit(2);
 }
 
+/* Monotonic seconds. */
 static double
 now(void)
 {
@@ -122,6 +123,10 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Whether etag is a quoted MD5 (not a multipart ETag) to check the body
+ * against.
+ */
 static int
 plain_md5(const char *etag)
 {
@@ -168,6 +173,7 @@ deliver(struct job *j, const char *p, size_t n)
 	}
 }
 
+/* curl write callback: the body past what was taken, or an error body. */
 static size_t
 on_write(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -198,6 +204,7 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
+/* curl header callback: the status, length, range and ETag of this attempt. */
 static size_t
 on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -261,6 +268,7 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 
 static void fail(struct job *, const char *);
 
+/* Start an attempt of j (from byte j->got) on a free handle. */
 static void
 start(struct job *j)
 {
@@ -313,6 +321,7 @@ start(struct job *j)
 	curl_multi_add_handle(multi, j->h);
 }
 
+/* Release j's buffered bytes (keeping a small buffer for the next job). */
 static void
 drop_buffers(struct job *j)
 {
@@ -343,6 +352,7 @@ fail(struct job *j, const char *why)
 	j->state = J_FAIL;
 }
 
+/* Schedule another attempt after a backoff, or fail j for good. */
 static void
 retry_or_fail(struct job *j, const char *why, int retryable)
 {
@@ -373,6 +383,7 @@ retry_or_fail(struct job *j, const char *why, int retryable)
 	j->state = J_WAITING;
 }
 
+/* A transfer of j ended with cc: decide ok, retry or fail. */
 static void
 done(struct job *j, CURLcode cc)
 {
@@ -447,6 +458,7 @@ done(struct job *j, CURLcode cc)
 	j->state = J_OK;
 }
 
+/* A job for one input URL. */
 static struct job *
 newjob(const char *url)
 {
@@ -537,6 +549,7 @@ next_item(void)
 	}
 }
 
+/* Read what stdin has into inbuf; in_eof at its end. */
 static void
 read_stdin(void)
 {
@@ -561,6 +574,7 @@ read_stdin(void)
 		buf_add(&inbuf, buf, (size_t)r);
 }
 
+/* Fetch every item, at most njobs at a time, writing them in order. */
 static void
 run(void)
 {

@@ -100,6 +100,7 @@ escaped(const char *key)
 	return e;
 }
 
+/* Print one listed object, unless already handed out or not printable. */
 static void
 emit(const char *bucket, const struct s3xml_object *o)
 {
@@ -209,6 +210,7 @@ list(const char *bucket, const char *prefix, const char *start_after,
 	return s3_list(&cl, &l, page, &w, err, errlen);
 }
 
+/* Free n strings and their array. */
 static void
 free_strv(char **v, size_t n)
 {
@@ -470,6 +472,7 @@ cursor_paths(const char *bucket, const char *prefix, char **committed,
 	return 0;
 }
 
+/* --commit: promote the pending state of one URL. */
 static int
 do_commit(const char *url, const char *bucket, const char *prefix)
 {
@@ -505,6 +508,7 @@ static struct {
 	char	 wlo[32];
 } win;
 
+/* Drop from handed the keys of this run that left the window. */
 static void
 prune(void)
 {
@@ -523,6 +527,7 @@ prune(void)
 	win.kept = hmap_count(h);
 }
 
+/* Note key as handed out by this run (--since last). */
 static void
 remember(const char *key)
 {
@@ -563,6 +568,7 @@ remember(const char *key)
  */
 #define STATE_MAGIC	"s3ls-state 2\n"
 
+/* Read a committed state into handed and *floorp: 0, or -1 if it is not one. */
 static int
 state_parse(const char *p, size_t n, char **floorp)
 {
@@ -804,6 +810,7 @@ out:
 	return rc;
 }
 
+/* List one URL (the --since forms included): 0, or 1 after a warning. */
 static int
 do_list(const char *url, const char *bucket, const char *prefix,
     const char *since)

@@ -99,6 +99,7 @@ content_type(const char *key)
 	return "application/octet-stream";
 }
 
+/* n bytes of d as lower-case hex into out. */
 static void
 hex(const unsigned char *d, size_t n, char *out)
 {
@@ -172,6 +173,7 @@ out:
 	return rc;
 }
 
+/* The Content-Type, Cache-Control and Content-MD5 headers of an upload. */
 static void
 put_headers(struct s3_request *r, const char *key, const struct sums *s)
 {
@@ -209,6 +211,7 @@ struct mpu {
 	size_t		 nparts;
 };
 
+/* CreateMultipartUpload: u->upload_id, or -1 with err set. */
 static int
 mpu_start(struct mpu *u, char *err, size_t errlen)
 {
@@ -235,6 +238,7 @@ mpu_start(struct mpu *u, char *err, size_t errlen)
 	return 0;
 }
 
+/* UploadPart of body b as the next part; its ETag is kept. */
 static int
 mpu_part(struct mpu *u, const struct s3_body *b, const struct sums *s,
     char *err, size_t errlen)
@@ -267,6 +271,7 @@ mpu_part(struct mpu *u, const struct s3_body *b, const struct sums *s,
 	return 0;
 }
 
+/* CompleteMultipartUpload of the parts uploaded: 0, or -1 with err set. */
 static int
 mpu_complete(struct mpu *u, char *err, size_t errlen)
 {
@@ -310,6 +315,7 @@ mpu_complete(struct mpu *u, char *err, size_t errlen)
 	return rc;
 }
 
+/* Free u; with abort_it, abort the upload first. */
 static void
 mpu_free(struct mpu *u, int abort_it)
 {
@@ -445,6 +451,10 @@ out:
 	return rc;
 }
 
+/*
+ * Upload the file path (or - for stdin) to bucket/key: 0, or 1 after a
+ * warning.
+ */
 static int
 put_path(const char *path, const char *bucket, const char *key)
 {
@@ -729,6 +739,7 @@ delete_stale(const char *bucket, const char *prefix,
 	return rc;
 }
 
+/* -r: upload what changed under dir to the prefix (and --delete): 0 or 1. */
 static int
 sync_dir(const char *dir, const char *bucket, const char *prefix0)
 {
