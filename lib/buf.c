@@ -51,14 +51,20 @@ buf_putc(struct buf *b, char c)
 void
 buf_printf(struct buf *b, const char *fmt, ...)
 {
+	char tmp[256];
 	va_list ap;
 	int n;
 
+	/* Short text (most of it) is formatted once. */
 	va_start(ap, fmt);
-	n = vsnprintf(NULL, 0, fmt, ap);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
 	va_end(ap);
 	if (n < 0)
 		return;
+	if ((size_t)n < sizeof(tmp)) {
+		buf_add(b, tmp, (size_t)n);
+		return;
+	}
 	buf_grow(b, (size_t)n, 0);
 	va_start(ap, fmt);
 	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
