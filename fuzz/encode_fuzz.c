@@ -76,10 +76,10 @@ run(const struct type *t, const char *body, size_t len, size_t piece,
 		*outlen = n;
 	}
 	for (i = 0; i < r.nv; i++)
-		free(r.v[i].buf);
+		buf_free(&r.v[i].b);
 	free(r.v);
-	free(r.id);
-	free(r.line);
+	buf_free(&r.id);
+	buf_free(&r.line);
 	return st;
 }
 

@@ -17,11 +17,12 @@ cd "$(dirname "$0")"
 secs=${1:-600}
 [ $# -gt 0 ] && shift
 CC=${CC:-clang}
-DEP=$(pkg-config --cflags libcurl yajl)
-LIBS=$(pkg-config --libs libcurl yajl)
+DEP=$(pkg-config --cflags libcurl libcrypto yajl)
+LIBS=$(pkg-config --libs libcurl libcrypto yajl)
 $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_GNU_SOURCE -I../lib $DEP -o encode_fuzz encode_fuzz.c \
-    ../lib/encode.c ../lib/out.c ../lib/pgval.c ../lib/util.c $LIBS
+    ../lib/buf.c ../lib/day.c ../lib/encode.c ../lib/out.c ../lib/pgval.c \
+    ../lib/retry.c ../lib/utf8.c ../lib/util.c $LIBS
 mkdir -p encode-corpus findings
 exec ./encode_fuzz -max_total_time="$secs" -max_len=8192 -timeout=10 \
     -close_fd_mask=2 -artifact_prefix=findings/encode- -print_final_stats=1 \

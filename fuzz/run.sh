@@ -7,7 +7,8 @@
 # Needs clang with compiler-rt (Debian 12: apt-get install clang
 # libclang-rt-14-dev).  Not part of `make check`.
 #
-# fuzz/logline_fuzz.c fuzzes lib/logline.c (libc + xxHash only).  Besides
+# fuzz/logline_fuzz.c fuzzes lib/logline.c (libc + xxHash only, with
+# lib/day.c and lib/utf8.c).  Besides
 # crashes, leaks and UB it checks, for every line the parser accepts, that
 # the COPY row
 #  - fits LOGLINE_COPYMAX, has 29 columns and ends in one newline;
@@ -48,11 +49,12 @@ FLAGS="-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefine
 case $target in
 logline)
 	XXH=$(pkg-config --cflags libxxhash 2>/dev/null || true)
-	$CC $FLAGS $XXH -o logline_fuzz logline_fuzz.c ../lib/logline.c
+	$CC $FLAGS $XXH -o logline_fuzz logline_fuzz.c ../lib/logline.c \
+	    ../lib/day.c ../lib/utf8.c
 	seeds=seeds maxlen=4096 ;;
 s3xml)
 	$CC $FLAGS $(pkg-config --cflags expat) -o s3xml_fuzz s3xml_fuzz.c \
-	    ../lib/s3xml.c ../lib/util.c $(pkg-config --libs expat)
+	    ../lib/s3xml.c ../lib/buf.c ../lib/util.c $(pkg-config --libs expat)
 	seeds=seeds-s3xml maxlen=65536 ;;
 awsconf)
 	$CC $FLAGS -o awsconf_fuzz awsconf_fuzz.c ../lib/awsconf.c ../lib/util.c

@@ -18,38 +18,13 @@
 #include "s3.h"
 #include "s3xml.h"
 #include "sigv4.h"
+#include "trace.h"
 #include "util.h"
 
 /* Answers bigger than this are not credentials. */
 #define ANSWERCAP	(256 * 1024)
 /* A chain of role profiles longer than this is a loop. */
 #define MAXDEPTH	4
-
-static char *
-envdup(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
-}
-
-static void
-trace(const struct creds_ctx *x, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-trace(const struct creds_ctx *x, const char *fmt, ...)
-{
-	char buf[512];
-	va_list ap;
-
-	if (x->trace == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	x->trace(buf);
-}
 
 /* The profile's key in the config file ("[default]", "[profile NAME]"). */
 static char *
@@ -100,21 +75,22 @@ creds_iso8601(const char *s)
 
 /* Wipe a buffer that held credentials, then free it. */
 static void
-burn(struct s3_buf *b)
+burn(struct buf *b)
 {
 	if (b->p != NULL)
 		explicit_bzero(b->p, b->cap);
-	s3_buf_free(b);
+	buf_free(b);
 }
 
+/* curl write callback: an answer of ANSWERCAP bytes at most. */
 static size_t
 on_write(char *p, size_t size, size_t n, void *arg)
 {
-	struct s3_buf *b = arg;
+	struct buf *b = arg;
 
 	if (b->len + size * n > ANSWERCAP)
 		return 0;
-	s3_buf_add(b, p, size * n);
+	buf_add(b, p, size * n);
 	return size * n;
 }
 
@@ -125,7 +101,7 @@ on_write(char *p, size_t size, size_t n, void *arg)
 static int
 http(const struct creds_ctx *x, const char *method, const char *url,
     struct curl_slist *hdr, const char *body, long timeout, long *status,
-    struct s3_buf *out, char *err, size_t errlen)
+    struct buf *out, char *err, size_t errlen)
 {
 	char cerr[CURL_ERROR_SIZE];
 	CURLcode cc;
@@ -165,7 +141,7 @@ http(const struct creds_ctx *x, const char *method, const char *url,
 		return -1;
 	}
 	if (out->p == NULL)
-		s3_buf_add(out, "", 0);
+		buf_add(out, "", 0);
 	return 0;
 }
 
@@ -227,7 +203,7 @@ from_json(const char *js, struct creds *cr, const char *src, char *err,
 
 /* "403 AccessDenied" from an STS or S3 XML error, or the status alone. */
 static void
-xml_error(long status, const struct s3_buf *b, char *out, size_t outlen)
+xml_error(long status, const struct buf *b, char *out, size_t outlen)
 {
 	char *code = NULL;
 
@@ -246,7 +222,7 @@ sts_url(const struct creds_ctx *x, const char *region)
 {
 	char *u;
 
-	if ((u = envdup("AWS_ENDPOINT_URL_STS")) == NULL)
+	if ((u = env_dup("AWS_ENDPOINT_URL_STS")) == NULL)
 		return s3_fmt("https://sts.%s.amazonaws.com/", region);
 	if (strchr(u + (strncmp(u, "https://", 8) == 0 ? 8 : 7), '/') ==
 	    NULL) {
@@ -258,6 +234,7 @@ sts_url(const struct creds_ctx *x, const char *region)
 	return u;
 }
 
+/* s percent-encoded for an STS form body (new string). */
 static char *
 formenc(const char *s)
 {
@@ -275,7 +252,7 @@ sts_call(const struct creds_ctx *x, const char *region, const char *form,
     char *err, size_t errlen)
 {
 	struct curl_slist *hdr = NULL;
-	struct s3_buf out = { 0 };
+	struct buf out = { 0 };
 	struct sigv4_header h[5];
 	struct sigv4_req sr;
 	char *url, *host, *path, *auth, *s, amzdate[17], ph[65], why[160];
@@ -290,7 +267,7 @@ sts_call(const struct creds_ctx *x, const char *region, const char *form,
 	hn = strcspn(p, "/");
 	host = xstrndup(p, hn);
 	path = xstrdup(p[hn] != '\0' ? p + hn : "/");
-	trace(x, "%s: STS at %s", what, url);
+	tracef(x->trace, "%s: STS at %s", what, url);
 	hdr = curl_slist_append(hdr, "Content-Type: application/x-www-form-"
 	    "urlencoded; charset=utf-8");
 	hdr = curl_slist_append(hdr, "Accept:");
@@ -368,12 +345,13 @@ out:
 	return rc;
 }
 
+/* The role session name: the environment, the profile, or s3logs-TIME. */
 static char *
 session_name(const struct creds_ctx *x, const char *profile)
 {
 	char *n;
 
-	if ((n = envdup("AWS_ROLE_SESSION_NAME")) != NULL)
+	if ((n = env_dup("AWS_ROLE_SESSION_NAME")) != NULL)
 		return n;
 	if (profile != NULL &&
 	    (n = conf(x, profile, "role_session_name")) != NULL)
@@ -381,6 +359,7 @@ session_name(const struct creds_ctx *x, const char *profile)
 	return s3_fmt("s3logs-%lld", (long long)time(NULL));
 }
 
+/* The region STS is asked in: the profile's, else the configured one. */
 static char *
 profile_region(const struct creds_ctx *x, const char *profile)
 {
@@ -395,7 +374,7 @@ profile_region(const struct creds_ctx *x, const char *profile)
 static char *
 readtoken(const char *path)
 {
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 	char buf[4096];
 	size_t n;
 	FILE *fp;
@@ -404,15 +383,16 @@ readtoken(const char *path)
 		return NULL;
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0 &&
 	    b.len < ANSWERCAP)
-		s3_buf_add(&b, buf, n);
+		buf_add(&b, buf, n);
 	fclose(fp);
 	if (b.p == NULL)
-		s3_buf_add(&b, "", 0);
+		buf_add(&b, "", 0);
 	while (b.len > 0 && isspace((unsigned char)b.p[b.len - 1]))
 		b.p[--b.len] = '\0';
 	return b.p;
 }
 
+/* AssumeRoleWithWebIdentity with the token in tokfile, into cr. */
 static int
 web_identity(const struct creds_ctx *x, const char *profile,
     const char *arn, const char *tokfile, struct creds *cr, char *err,
@@ -451,11 +431,12 @@ web_identity(const struct creds_ctx *x, const char *profile,
 	return rc;
 }
 
+/* credential_process: run cmd and read the JSON it prints into cr. */
 static int
 process_creds(const struct creds_ctx *x, const char *profile,
     const char *cmd, struct creds *cr, char *err, size_t errlen)
 {
-	struct s3_buf out = { 0 };
+	struct buf out = { 0 };
 	char buf[4096], *src;
 	yajl_val root;
 	const char *vp[] = { "Version", NULL };
@@ -465,7 +446,7 @@ process_creds(const struct creds_ctx *x, const char *profile,
 	int st, rc = -2;
 
 	src = s3_fmt("credential_process (profile %s)", profile);
-	trace(x, "credentials: running the %s", src);
+	tracef(x->trace, "credentials: running the %s", src);
 	fflush(NULL);
 	if ((fp = popen(cmd, "r")) == NULL) {
 		snprintf(err, errlen, "credentials from %s: %s", src,
@@ -474,7 +455,7 @@ process_creds(const struct creds_ctx *x, const char *profile,
 	}
 	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
 		if (out.len < ANSWERCAP)
-			s3_buf_add(&out, buf, n);
+			buf_add(&out, buf, n);
 	explicit_bzero(buf, sizeof(buf));
 	st = pclose(fp);
 	if (st == -1 || !WIFEXITED(st) || WEXITSTATUS(st) != 0) {
@@ -484,7 +465,7 @@ process_creds(const struct creds_ctx *x, const char *profile,
 		goto out;
 	}
 	if (out.p == NULL)
-		s3_buf_add(&out, "", 0);
+		buf_add(&out, "", 0);
 	root = yajl_tree_parse(out.p, NULL, 0);
 	v = root != NULL ? yajl_tree_get(root, vp, yajl_t_number) : NULL;
 	if (v == NULL || !YAJL_IS_INTEGER(v) || YAJL_GET_INTEGER(v) != 1) {
@@ -508,15 +489,15 @@ container_creds(const struct creds_ctx *x, struct creds *cr, char *err,
     size_t errlen)
 {
 	struct curl_slist *hdr = NULL;
-	struct s3_buf out = { 0 };
+	struct buf out = { 0 };
 	char *url, *rel, *tok = NULL, *tf, *s, why[160];
 	const char *h;
 	long status;
 	int rc = -2;
 
-	if ((rel = envdup("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) != NULL)
+	if ((rel = env_dup("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI")) != NULL)
 		url = s3_fmt("http://169.254.170.2%s", rel);
-	else if ((url = envdup("AWS_CONTAINER_CREDENTIALS_FULL_URI")) == NULL)
+	else if ((url = env_dup("AWS_CONTAINER_CREDENTIALS_FULL_URI")) == NULL)
 		return -1;
 	free(rel);
 	/* Over plain http only to the link-local service or loopback. */
@@ -530,7 +511,7 @@ container_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 		free(url);
 		return -2;
 	}
-	if ((tf = envdup("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) != NULL) {
+	if ((tf = env_dup("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE")) != NULL) {
 		if ((tok = readtoken(tf)) == NULL) {
 			snprintf(err, errlen, "credentials from the container "
 			    "service: %s: %s", tf, strerror(errno));
@@ -540,7 +521,7 @@ container_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 		}
 		free(tf);
 	} else
-		tok = envdup("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+		tok = env_dup("AWS_CONTAINER_AUTHORIZATION_TOKEN");
 	if (tok != NULL) {
 		s = s3_fmt("Authorization: %s", tok);
 		hdr = curl_slist_append(hdr, s);
@@ -549,7 +530,7 @@ container_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 		free(s);
 		free(tok);
 	}
-	trace(x, "credentials: container service at %s", url);
+	tracef(x->trace, "credentials: container service at %s", url);
 	if (http(x, "GET", url, hdr, NULL, 5, &status, &out, why,
 	    sizeof(why)) == -1)
 		snprintf(err, errlen, "credentials from the container service "
@@ -576,13 +557,13 @@ imds_creds(const struct creds_ctx *x, struct creds *cr, char *err,
     size_t errlen)
 {
 	struct curl_slist *hdr = NULL;
-	struct s3_buf tok = { 0 }, role = { 0 }, js = { 0 };
+	struct buf tok = { 0 }, role = { 0 }, js = { 0 };
 	char *base, *url, *t, why[160];
 	long status;
 	size_t n;
 	int rc = -1;
 
-	if ((base = envdup("AWS_EC2_METADATA_SERVICE_ENDPOINT")) == NULL)
+	if ((base = env_dup("AWS_EC2_METADATA_SERVICE_ENDPOINT")) == NULL)
 		base = xstrdup("http://169.254.169.254");
 	n = strlen(base);
 	while (n > 0 && base[n - 1] == '/')
@@ -633,7 +614,7 @@ imds_creds(const struct creds_ctx *x, struct creds *cr, char *err,
 out:
 	burn(&tok);
 	burn(&js);
-	s3_buf_free(&role);
+	buf_free(&role);
 	curl_slist_free_all(hdr);
 	free(url);
 	free(base);
@@ -647,7 +628,7 @@ sso_creds(const struct creds_ctx *x, const char *profile, struct creds *cr,
     char *err, size_t errlen)
 {
 	struct curl_slist *hdr = NULL;
-	struct s3_buf out = { 0 };
+	struct buf out = { 0 };
 	unsigned char d[SHA_DIGEST_LENGTH];
 	char *acct, *role, *sess, *start = NULL, *region = NULL, *key, *path;
 	char *js = NULL, *tok = NULL, *exp = NULL, *url = NULL, *s, *src;
@@ -701,7 +682,7 @@ sso_creds(const struct creds_ctx *x, const char *profile, struct creds *cr,
 		    "expired: run aws sso login", src);
 		goto out;
 	}
-	if ((url = envdup("AWS_ENDPOINT_URL_SSO")) == NULL)
+	if ((url = env_dup("AWS_ENDPOINT_URL_SSO")) == NULL)
 		url = s3_fmt("https://portal.sso.%s.amazonaws.com", region);
 	s = formenc(acct);
 	path = formenc(role);
@@ -720,7 +701,7 @@ sso_creds(const struct creds_ctx *x, const char *profile, struct creds *cr,
 	hdr = curl_slist_append(hdr, s);
 	explicit_bzero(s, strlen(s));
 	free(s);
-	trace(x, "credentials: SSO portal %s", url);
+	tracef(x->trace, "credentials: SSO portal %s", url);
 	if (http(x, "GET", url, hdr, NULL, 30, &status, &out, why,
 	    sizeof(why)) == -1) {
 		snprintf(err, errlen, "credentials from %s (%s): %s", src, url,
@@ -897,15 +878,16 @@ out:
 	return rc;
 }
 
+/* AWS_ACCESS_KEY_ID and friends: 0, or -1 if they are not both set. */
 static int
 env_creds(struct creds *cr)
 {
-	if ((cr->access_key = envdup("AWS_ACCESS_KEY_ID")) == NULL ||
-	    (cr->secret_key = envdup("AWS_SECRET_ACCESS_KEY")) == NULL) {
+	if ((cr->access_key = env_dup("AWS_ACCESS_KEY_ID")) == NULL ||
+	    (cr->secret_key = env_dup("AWS_SECRET_ACCESS_KEY")) == NULL) {
 		creds_free(cr);
 		return -1;
 	}
-	cr->session_token = envdup("AWS_SESSION_TOKEN");
+	cr->session_token = env_dup("AWS_SESSION_TOKEN");
 	cr->source = xstrdup("environment");
 	return 0;
 }
@@ -949,8 +931,8 @@ creds_load(const struct creds_ctx *x, struct creds *cr, char *err,
 		return 0;
 	if ((rc = assume_role(x, x->profile, 0, cr, err, errlen)) != -1)
 		goto done;
-	arn = envdup("AWS_ROLE_ARN");
-	tf = envdup("AWS_WEB_IDENTITY_TOKEN_FILE");
+	arn = env_dup("AWS_ROLE_ARN");
+	tf = env_dup("AWS_WEB_IDENTITY_TOKEN_FILE");
 	if (arn != NULL && tf != NULL) {
 		rc = web_identity(x, NULL, arn, tf, cr, err, errlen);
 		free(arn);

@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <time.h>
 
+#include "trace.h"
+
 /*
  * AWS credentials, found the way the AWS CLI (botocore) finds them:
  *
@@ -43,7 +45,7 @@ struct creds_ctx {
 	const char	*conf_file;
 	const char	*region;	/* for the regional STS endpoint */
 	const char	*ca_bundle;	/* NULL: the system store */
-	void		(*trace)(const char *);	/* NULL, or -v */
+	trace_fn	*trace;	/* -v: NULL, or the sink (trace.h) */
 };
 
 /*

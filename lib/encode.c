@@ -10,6 +10,8 @@
 #include <yajl/yajl_parse.h>
 
 #include "encode.h"
+#include "retry.h"
+#include "utf8.h"
 #include "util.h"
 
 /*
@@ -78,6 +80,7 @@ struct jctx {
 	size_t		 errlen;
 };
 
+/* The dotted path: cut back to at bytes, then append key k. */
 static void
 path_set(struct jctx *j, size_t at, const unsigned char *k, size_t klen)
 {
@@ -96,12 +99,14 @@ path_set(struct jctx *j, size_t at, const unsigned char *k, size_t klen)
 	j->path[j->len] = '\0';
 }
 
+/* Whether the parser is inside one hit of the @graph array. */
 static int
 in_hit(const struct jctx *j)
 {
 	return j->graph > 0 && j->depth > j->graph;
 }
 
+/* A scalar value: the total, or a leaf of a hit for the sink. */
 static int
 scalar(struct jctx *j, enum enc_kind kind, const char *v, size_t n)
 {
@@ -154,38 +159,6 @@ cb_number(void *ctx, const char *s, size_t n)
 }
 
 /*
- * The length of the valid UTF-8 sequence at s (n > 0 bytes left), or 0
- * (RFC 3629: no surrogates, nothing above U+10FFFF, shortest form).
- */
-static size_t
-utf8len(const unsigned char *s, size_t n)
-{
-	unsigned char lo = 0x80, hi = 0xBF;
-	size_t k, i;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xC2 && s[0] <= 0xDF)
-		k = 2;
-	else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
-		k = 3;
-		lo = s[0] == 0xE0 ? 0xA0 : 0x80;
-		hi = s[0] == 0xED ? 0x9F : 0xBF;
-	} else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
-		k = 4;
-		lo = s[0] == 0xF0 ? 0x90 : 0x80;
-		hi = s[0] == 0xF4 ? 0x8F : 0xBF;
-	} else
-		return 0;
-	if (n < k || s[1] < lo || s[1] > hi)
-		return 0;
-	for (i = 2; i < k; i++)
-		if (s[i] < 0x80 || s[i] > 0xBF)
-			return 0;
-	return k;
-}
-
-/*
  * yajl checks the raw bytes of a string, but decodes a \u escape of a
  * lone surrogate (\ude00) into bytes that are not UTF-8, which
  * PostgreSQL would refuse, failing a whole load: each invalid byte
@@ -197,7 +170,7 @@ cb_string(void *ctx, const unsigned char *s, size_t n)
 	struct jctx *j = ctx;
 	size_t i, k, o;
 
-	for (i = 0; i < n && (k = utf8len(s + i, n - i)) > 0; i += k)
+	for (i = 0; i < n && (k = utf8_len(s + i, n - i)) > 0; i += k)
 		;
 	if (i == n)
 		return scalar(j, ENC_STRING, (const char *)s, n);
@@ -209,7 +182,7 @@ cb_string(void *ctx, const unsigned char *s, size_t n)
 	}
 	memcpy(j->fix, s, i);
 	for (o = i; i < n; ) {
-		if ((k = utf8len(s + i, n - i)) > 0) {
+		if ((k = utf8_len(s + i, n - i)) > 0) {
 			memcpy(j->fix + o, s + i, k);
 			o += k;
 			i += k;
@@ -222,6 +195,7 @@ cb_string(void *ctx, const unsigned char *s, size_t n)
 	return scalar(j, ENC_STRING, j->fix, o);
 }
 
+/* Enter a map or an array; 0 (stop) past MAXDEPTH. */
 static int
 open_container(struct jctx *j, char type)
 {
@@ -397,6 +371,7 @@ feed(struct jctx *j, const char *p, size_t n)
 	return 0;
 }
 
+/* curl write callback: the body, straight into the JSON parser. */
 static size_t
 on_body(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -411,6 +386,7 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 	return feed(j, p, n) == -1 ? 0 : n;
 }
 
+/* Sleep until the next request may start (maxrate). */
 static void
 ratelimit(struct encode *e)
 {
@@ -433,28 +409,7 @@ ratelimit(struct encode *e)
 	e->have_last = 1;
 }
 
-/* Errors worth another attempt: the network or the server, not us. */
-static int
-transient(CURLcode rc)
-{
-	switch (rc) {
-	case CURLE_COULDNT_RESOLVE_HOST:
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_SSL_CONNECT_ERROR:
-	case CURLE_HTTP2:
-	case CURLE_HTTP2_STREAM:
-	case CURLE_BAD_CONTENT_ENCODING:
-		return 1;
-	default:
-		return 0;
-	}
-}
-
+/* err gets yajl's reason for refusing the body, and how far it got. */
 static void
 json_reason(struct jctx *j, const char *what)
 {
@@ -520,6 +475,7 @@ enc_close(struct encode *e)
 	curl_global_cleanup();
 }
 
+/* Options of one request on the handle: URL, headers, limits, callbacks. */
 static void
 setup(struct encode *e, const char *url, struct jctx *j)
 {
@@ -608,7 +564,7 @@ jfinish(struct jctx *j, CURLcode rc, const char *cerr, int expect_all,
 		n = strlen(err);
 		if (n > 0 && err[n - 1] == '\n')
 			err[n - 1] = '\0';
-		st = transient(rc) ? ENC_RETRY : ENC_FAIL;
+		st = retry_curl(rc) ? ENC_RETRY : ENC_FAIL;
 	} else if (j->code == 200 || j->code == 404) {
 		if (yajl_complete_parse(j->yh) != yajl_status_ok) {
 			json_reason(j, j->code == 200 ? "cut-off stream" : "invalid JSON");
@@ -633,7 +589,7 @@ jfinish(struct jctx *j, CURLcode rc, const char *cerr, int expect_all,
 			st = ENC_RETRY;
 		} else
 			st = ENC_OK;
-	} else if (j->code == 429 || (j->code >= 500 && j->code <= 599)) {
+	} else if (retry_status(j->code)) {
 		snprintf(err, errlen, "HTTP %ld", j->code);
 		st = ENC_RETRY;
 	} else {

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "html.h"
+#include "utf8.h"
 #include "util.h"
 
 /*
@@ -133,36 +134,6 @@ html_printf(struct html_buf *b, const char *fmt, ...)
 	b->n += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 if invalid. */
-static size_t
-utf8len(const unsigned char *s)
-{
-	size_t n, i;
-	unsigned int c = s[0];
-	unsigned long cp;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf)
-		n = 2, cp = c & 0x1f;
-	else if (c >= 0xe0 && c <= 0xef)
-		n = 3, cp = c & 0x0f;
-	else if (c >= 0xf0 && c <= 0xf4)
-		n = 4, cp = c & 0x07;
-	else
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* Overlong forms, surrogates and values past U+10FFFF. */
-	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
 void
 html_esc(struct html_buf *b, const char *s)
 {
@@ -184,7 +155,7 @@ html_esc(struct html_buf *b, const char *s)
 			p++;
 			continue;
 		}
-		if ((n = utf8len(p)) == 0) {
+		if ((n = utf8_len(p, strnlen((const char *)p, 4))) == 0) {
 			html_add(b, "\xef\xbf\xbd", 3);
 			p++;
 			continue;

@@ -9,7 +9,9 @@
 #define XXH_INLINE_ALL
 #include <xxhash.h>
 
+#include "day.h"
 #include "logline.h"
+#include "utf8.h"
 
 /*
  * How many Referer closing-quote candidates are tried before giving up:
@@ -58,6 +60,7 @@ isdig(int c)
 	return c >= '0' && c <= '9';
 }
 
+/* p past its spaces (up to e). */
 static const char *
 skipsp(const char *p, const char *e)
 {
@@ -136,6 +139,7 @@ setquoted(struct logline *ll, int i, const char *p, const char *q)
 	ll->f[i].n = (size_t)(q - p);
 }
 
+/* Whether the token at p is a lone "-" (absent). */
 static int
 isdash(const char *p, const char *e)
 {
@@ -191,6 +195,7 @@ issigv(const char *p, const char *t)
 
 static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
+/* The month number (1..12) of the English abbreviation at p, or 0. */
 static int
 monthno(const char *p)
 {
@@ -202,53 +207,14 @@ monthno(const char *p)
 	return 0;
 }
 
-static int
-leap(long y)
-{
-	return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-}
-
-static int
-mdays(long y, int m)
-{
-	static const unsigned char d[] = {
-		31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31
-	};
-
-	return m == 2 && leap(y) ? 29 : d[m - 1];
-}
-
-/* Howard Hinnant's days_from_civil. */
+/* Kept for the programs that still call it: see day_from_civil. */
 long
 logline_days(long y, int m, int d)
 {
-	long era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
+	return day_from_civil(y, m, d);
 }
 
-static void
-days2civil(long z, long *yp, int *mp, int *dp)
-{
-	long era, doe, yoe, y, doy, mp5;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp5 = (5 * doy + 2) / 153;
-	*dp = (int)(doy - (153 * mp5 + 2) / 5 + 1);
-	*mp = (int)(mp5 < 10 ? mp5 + 3 : mp5 - 9);
-	*yp = y + (*mp <= 2);
-}
-
+/* The two digits at p as a number, or -1. */
 static int
 num2(const char *p)
 {
@@ -257,6 +223,7 @@ num2(const char *p)
 	return (p[0] - '0') * 10 + (p[1] - '0');
 }
 
+/* v (0..99) as two digits at d. */
 static void
 put2(char *d, int v)
 {
@@ -286,15 +253,15 @@ parsetime(char *out, const char *p)
 	    (om = num2(p + 25)) < 0 || om > 59)
 		return -1;
 	y = y1 * 100 + y2;
-	if (y < 1 || d > mdays(y, m))
+	if (y < 1 || d > day_mdays(y, m))
 		return -1;
 	if (oh != 0 || om != 0) {
 		/* Not seen in real logs (always +0000), but not wrong either. */
-		mins = logline_days(y, m, d) * 1440 + hh * 60 + mi;
+		mins = day_from_civil(y, m, d) * 1440 + hh * 60 + mi;
 		mins -= (p[22] == '+' ? 1 : -1) * (oh * 60 + om);
-		days2civil(mins >= 0 ? mins / 1440 : -((-mins + 1439) / 1440),
+		day_to_civil(mins >= 0 ? mins / 1440 : -((-mins + 1439) / 1440),
 		    &y, &m, &d);
-		mins -= logline_days(y, m, d) * 1440;
+		mins -= day_from_civil(y, m, d) * 1440;
 		hh = (int)(mins / 60);
 		mi = (int)(mins % 60);
 		if (y < 1 || y > 9999)
@@ -329,6 +296,7 @@ isstamp(const char *p, const char *e)
 	    p[21] == ' ';
 }
 
+/* How many "[dd/Mon/yyyy:..." time stamps lie in [p, e). */
 static int
 nstamps(const char *p, const char *e)
 {
@@ -529,6 +497,7 @@ referer(struct logline *ll, const char *p, const char *e)
 	return best;
 }
 
+/* The fields of one line into ll; *tpos gets where the time stamp is. */
 static int
 parse(struct logline *ll, const char *line, const char *e, const char **tpos)
 {
@@ -684,37 +653,6 @@ escbyte(char *d, unsigned char b)
 	return d + 4;
 }
 
-/* Length of the valid UTF-8 sequence at p (RFC 3629), or 0. */
-static size_t
-utf8len(const unsigned char *p, size_t n)
-{
-	unsigned char c = p[0], lo = 0x80, hi = 0xBF;
-	size_t k, i;
-
-	if (c >= 0xC2 && c <= 0xDF)
-		k = 2;
-	else if (c >= 0xE0 && c <= 0xEF) {
-		k = 3;
-		if (c == 0xE0)
-			lo = 0xA0;
-		else if (c == 0xED)
-			hi = 0x9F;	/* no surrogates */
-	} else if (c >= 0xF0 && c <= 0xF4) {
-		k = 4;
-		if (c == 0xF0)
-			lo = 0x90;
-		else if (c == 0xF4)
-			hi = 0x8F;
-	} else
-		return 0;
-	if (n < k || p[1] < lo || p[1] > hi)
-		return 0;
-	for (i = 2; i < k; i++)
-		if (p[i] < 0x80 || p[i] > 0xBF)
-			return 0;
-	return k;
-}
-
 size_t
 logline_escape(char *buf, const char *s, size_t n)
 {
@@ -752,7 +690,7 @@ logline_escape(char *buf, const char *s, size_t n)
 			i++;
 			continue;
 		}
-		k = utf8len(p + i, n - i);
+		k = utf8_len(p + i, n - i);
 		if (k == 0) {
 			d = escbyte(d, c);
 			i++;

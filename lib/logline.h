@@ -6,7 +6,8 @@
 
 /*
  * The S3 server access log line parser.  It depends on libc and xxHash
- * only, so that it can be fuzzed on its own (fuzz/logline_fuzz.c).
+ * only (and lib/day.c, lib/utf8.c, which do too), so that it can be fuzzed
+ * on its own (fuzz/logline_fuzz.c).
  *
  * A record is split into the 27 documented fields plus "extra" (field 28
  * and later, verbatim).  The rules, and why, are in logparse(1); in short:
@@ -107,11 +108,7 @@ size_t	 logline_copy(char *buf, const struct logline *ll);
  */
 size_t	 logline_escape(char *buf, const char *p, size_t n);
 
-/*
- * Days from 1970-01-01 to the proleptic Gregorian date y-m-d (negative
- * before it); m in 1..12, d in 1..31, not checked.  Exported so that the
- * programs that read logparse's times count days the same way.
- */
+/* day_from_civil (day.h) under its old name, until pgload calls that. */
 long	 logline_days(long y, int m, int d);
 
 #endif

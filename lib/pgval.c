@@ -2,6 +2,7 @@
 #include <stdint.h>
 #include <strings.h>
 
+#include "day.h"
 #include "pgval.h"
 
 int
@@ -45,15 +46,7 @@ num(const char *s, size_t n)
 static int
 dateprefix(const char *s, size_t n)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int y, m, d;
-
-	if (n < 10 || s[4] != '-' || s[7] != '-' || (y = num(s, 4)) < 1 ||
-	    (m = num(s + 5, 2)) < 1 || m > 12 || (d = num(s + 8, 2)) < 1 ||
-	    d > mdays[m - 1])
-		return 0;
-	return m != 2 || d < 29 || (y % 4 == 0 && (y % 100 != 0 || y % 400 == 0));
+	return day_parse(s, n, NULL) == 0;
 }
 
 int

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,26 +11,16 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
-#include <openssl/rand.h>
 
 #include "awsconf.h"
 #include "creds.h"
+#include "http.h"
+#include "retry.h"
 #include "s3.h"
 #include "s3xml.h"
 #include "sigv4.h"
+#include "trace.h"
 #include "util.h"
-
-void
-s3_buf_add(struct s3_buf *b, const void *p, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		b->cap = (b->len + n + 1) * 2;
-		b->p = xrealloc(b->p, b->cap);
-	}
-	memcpy(b->p + b->len, p, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
 
 char *
 s3_fmt(const char *fmt, ...)
@@ -48,46 +39,14 @@ s3_fmt(const char *fmt, ...)
 	return s;
 }
 
-void
-s3_buf_free(struct s3_buf *b)
-{
-	free(b->p);
-	memset(b, 0, sizeof(*b));
-}
-
-static char *
-envdup(const char *name)
-{
-	const char *v = getenv(name);
-
-	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
-}
-
-static void
-trace(const struct s3_config *c, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void
-trace(const struct s3_config *c, const char *fmt, ...)
-{
-	char buf[1024];
-	va_list ap;
-
-	if (c->trace == NULL)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	c->trace(buf);
-}
-
+/* The file named by environment variable env, else ~/rel. */
 static char *
 homefile(const char *env, const char *rel)
 {
 	const char *h;
 	char *p;
 
-	if ((p = envdup(env)) != NULL)
+	if ((p = env_dup(env)) != NULL)
 		return p;
 	if ((h = getenv("HOME")) == NULL)
 		return NULL;
@@ -115,6 +74,7 @@ is_ip_or_local(const char *host)
 	return 1;
 }
 
+/* Scheme and host[:port] of an endpoint URL into c: 0, or -1 with err set. */
 static int
 parse_endpoint(struct s3_config *c, const char *url, char *err, size_t errlen)
 {
@@ -164,6 +124,10 @@ parse_endpoint(struct s3_config *c, const char *url, char *err, size_t errlen)
  */
 static long backoff_base = 100;
 
+/*
+ * c->retries and the backoff base from the AWS retry settings: 0, or -1
+ * with err set.
+ */
 static int
 retry_config(struct s3_config *c, const char *conf, const char *section,
     char *err, size_t errlen)
@@ -173,9 +137,9 @@ retry_config(struct s3_config *c, const char *conf, const char *section,
 	int rc = -1;
 
 	c->retries = 5;
-	if ((mode = envdup("AWS_RETRY_MODE")) == NULL)
+	if ((mode = env_dup("AWS_RETRY_MODE")) == NULL)
 		mode = awsconf_get(conf, section, "retry_mode");
-	if ((max = envdup("AWS_MAX_ATTEMPTS")) == NULL)
+	if ((max = env_dup("AWS_MAX_ATTEMPTS")) == NULL)
 		max = awsconf_get(conf, section, "max_attempts");
 	if (mode != NULL) {
 		if (strcmp(mode, "standard") == 0 ||
@@ -236,6 +200,7 @@ addressing(struct s3_config *c, const char *conf, const char *section,
 	return 0;
 }
 
+/* A credential lookup for the profile, files and region of c. */
 static void
 ctx_init(const struct s3_config *c, struct creds_ctx *x)
 {
@@ -252,18 +217,18 @@ ctx_init(const struct s3_config *c, struct creds_ctx *x)
 static void
 creds_wipe(struct s3_config *c)
 {
-	if (c->secret_key != NULL)
-		explicit_bzero(c->secret_key, strlen(c->secret_key));
-	if (c->session_token != NULL)
-		explicit_bzero(c->session_token, strlen(c->session_token));
-	free(c->access_key);
-	free(c->secret_key);
-	free(c->session_token);
-	free(c->cred_source);
+	struct creds cr = { 0 };
+
+	cr.access_key = c->access_key;
+	cr.secret_key = c->secret_key;
+	cr.session_token = c->session_token;
+	cr.source = c->cred_source;
+	creds_free(&cr);
 	c->access_key = c->secret_key = c->session_token = NULL;
 	c->cred_source = NULL;
 }
 
+/* Move the credentials cr into c, wiping those c had. */
 static void
 creds_take(struct s3_config *c, struct creds *cr)
 {
@@ -287,8 +252,8 @@ s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
 
 	memset(c, 0, sizeof(*c));
 	c->anonymous = anonymous;
-	if ((c->profile = envdup("AWS_PROFILE")) == NULL &&
-	    (c->profile = envdup("AWS_DEFAULT_PROFILE")) == NULL)
+	if ((c->profile = env_dup("AWS_PROFILE")) == NULL &&
+	    (c->profile = env_dup("AWS_DEFAULT_PROFILE")) == NULL)
 		c->profile = xstrdup("default");
 	if (strcmp(c->profile, "default") == 0)
 		section = xstrdup("default");
@@ -298,13 +263,13 @@ s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
 	    ".aws/credentials");
 	c->conf_file = homefile("AWS_CONFIG_FILE", ".aws/config");
 
-	if ((c->region = envdup("AWS_REGION")) == NULL &&
-	    (c->region = envdup("AWS_DEFAULT_REGION")) == NULL &&
+	if ((c->region = env_dup("AWS_REGION")) == NULL &&
+	    (c->region = env_dup("AWS_DEFAULT_REGION")) == NULL &&
 	    (c->region = awsconf_get(c->conf_file, section, "region")) == NULL)
 		c->region = xstrdup("us-east-1");
 
-	if ((ep = envdup("AWS_ENDPOINT_URL_S3")) == NULL &&
-	    (ep = envdup("AWS_ENDPOINT_URL")) == NULL &&
+	if ((ep = env_dup("AWS_ENDPOINT_URL_S3")) == NULL &&
+	    (ep = env_dup("AWS_ENDPOINT_URL")) == NULL &&
 	    (ep = awsconf_get_nested(c->conf_file, section, "s3",
 	    "endpoint_url")) == NULL &&
 	    (ep = awsconf_get(c->conf_file, section, "endpoint_url")) == NULL) {
@@ -314,7 +279,7 @@ s3_config_load(struct s3_config *c, int anonymous, char *err, size_t errlen)
 	if (parse_endpoint(c, ep, err, errlen) == -1)
 		goto out;
 
-	if ((c->ca_bundle = envdup("AWS_CA_BUNDLE")) == NULL)
+	if ((c->ca_bundle = env_dup("AWS_CA_BUNDLE")) == NULL)
 		c->ca_bundle = awsconf_get(c->conf_file, section, "ca_bundle");
 	if (retry_config(c, c->conf_file, section, err, errlen) == -1 ||
 	    addressing(c, c->conf_file, section, err, errlen) == -1)
@@ -355,11 +320,11 @@ s3_config_refresh(struct s3_config *c, char *err, size_t errlen)
 	ctx_init(c, &x);
 	if (creds_load(&x, &cr, err, errlen) == 0) {
 		creds_take(c, &cr);
-		trace(c, "credentials from %s renewed", c->cred_source);
+		tracef(c->trace, "credentials from %s renewed", c->cred_source);
 		return 0;
 	}
 	if (now < c->expiration) {
-		trace(c, "renewing credentials: %s; the old ones still hold",
+		tracef(c->trace, "renewing credentials: %s; the old ones still hold",
 		    err);
 		return 0;
 	}
@@ -389,6 +354,7 @@ s3_bucket_region(const struct s3_config *c, const char *bucket)
 	return c->region;
 }
 
+/* Remember that bucket is in region, for the process. */
 static void
 region_set(const char *bucket, const char *region)
 {
@@ -472,6 +438,7 @@ s3_req_header(struct s3_request *r, const char *name, const char *value)
 	r->nhdr++;
 }
 
+/* Append "name: value" to a curl header list (dies on exhaustion). */
 static struct curl_slist *
 addhdr(struct curl_slist *l, const char *name, const char *value)
 {
@@ -597,41 +564,19 @@ s3_easy_setup(const struct s3_config *c, CURL *h)
 int
 s3_retryable(CURLcode cc, long status, const char *code)
 {
-	switch (cc) {
-	case CURLE_OK:
-		break;
-	case CURLE_COULDNT_CONNECT:
-	case CURLE_OPERATION_TIMEDOUT:
-	case CURLE_SEND_ERROR:
-	case CURLE_RECV_ERROR:
-	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-	case CURLE_SSL_CONNECT_ERROR:
+	if (cc != CURLE_OK)
+		return retry_curl(cc);
+	if (retry_status(status))
 		return 1;
-	default:
-		return 0;
-	}
-	if (status >= 500 || status == 429)
-		return 1;
-	if (code != NULL && (strcmp(code, "SlowDown") == 0 ||
+	return code != NULL && (strcmp(code, "SlowDown") == 0 ||
 	    strcmp(code, "RequestTimeout") == 0 ||
-	    strcmp(code, "InternalError") == 0))
-		return 1;
-	return 0;
+	    strcmp(code, "InternalError") == 0);
 }
 
 long
 s3_backoff_ms(int attempt)
 {
-	unsigned int r;
-	long cap;
-
-	cap = attempt >= 8 ? 20000 : backoff_base << attempt;
-	if (cap > 20000)
-		cap = 20000;
-	if (RAND_bytes((unsigned char *)&r, sizeof(r)) != 1)
-		r = (unsigned int)rand();
-	return (long)(r % (unsigned long)(cap + 1));
+	return retry_jitter(retry_ceiling(2 * backoff_base, 20000, attempt));
 }
 
 void
@@ -646,6 +591,7 @@ s3_curl_error(CURLcode cc, const char *cerr, char *err, size_t errlen)
 		snprintf(err, errlen, "%s", m);
 }
 
+/* The reason phrase of an HTTP status, for messages without an S3 code. */
 static const char *
 reason(long status)
 {
@@ -711,6 +657,7 @@ struct xfer {
 	int			 toobig;	/* body passed S3_MAXBODY */
 };
 
+/* curl write callback: the response body, S3_MAXBODY at most. */
 static size_t
 on_write(char *p, size_t size, size_t n, void *arg)
 {
@@ -721,42 +668,39 @@ on_write(char *p, size_t size, size_t n, void *arg)
 		x->toobig = 1;
 		return 0;
 	}
-	s3_buf_add(&x->resp->body, p, size * n);
+	buf_add(&x->resp->body, p, size * n);
 	return size * n;
 }
 
+/* curl header callback: the ETag, Content-Length and region of the response. */
 static size_t
 on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct xfer *x = arg;
-	size_t len = size * n, vl;
-	char *v;
+	struct http_header h;
 
-	if (len > 5 && strncmp(p, "HTTP/", 5) == 0) {
+	switch (http_header(p, size * n, &h)) {
+	case HTTP_STATUS:
 		/* A new response (after a 100 or a redirect): start over. */
 		x->resp->etag[0] = '\0';
 		x->resp->region[0] = '\0';
 		x->resp->clen = -1;
-		return len;
+		break;
+	case HTTP_FIELD:
+		if (http_header_is(&h, "etag"))
+			snprintf(x->resp->etag, sizeof(x->resp->etag), "%.*s",
+			    (int)h.len, h.value);
+		else if (http_header_is(&h, "content-length"))
+			x->resp->clen = http_header_num(&h);
+		else if (http_header_is(&h, "x-amz-bucket-region"))
+			snprintf(x->resp->region, sizeof(x->resp->region),
+			    "%.*s", (int)h.len, h.value);
+		break;
 	}
-	if ((v = memchr(p, ':', len)) == NULL)
-		return len;
-	vl = len - (size_t)(v + 1 - p);
-	for (v++; vl > 0 && (*v == ' ' || *v == '\t'); v++, vl--)
-		;
-	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
-		vl--;
-	if (strncasecmp(p, "etag:", 5) == 0)
-		snprintf(x->resp->etag, sizeof(x->resp->etag), "%.*s",
-		    (int)vl, v);
-	else if (strncasecmp(p, "content-length:", 15) == 0)
-		x->resp->clen = strtoll(v, NULL, 10);
-	else if (strncasecmp(p, "x-amz-bucket-region:", 20) == 0)
-		snprintf(x->resp->region, sizeof(x->resp->region), "%.*s",
-		    (int)vl, v);
-	return len;
+	return size * n;
 }
 
+/* curl read callback: the request body, from memory or the file. */
 static size_t
 on_read(char *p, size_t size, size_t n, void *arg)
 {
@@ -799,7 +743,7 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 	for (attempt = 0;; attempt++) {
 		if (s3_config_refresh(cl->cfg, err, errlen) == -1)
 			return -1;
-		s3_buf_free(&resp->body);
+		buf_free(&resp->body);
 		resp->status = 0;
 		resp->etag[0] = '\0';
 		resp->region[0] = '\0';
@@ -838,12 +782,12 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 		if (cc != CURLE_OK && x.toobig) {
 			snprintf(err, errlen, "response body larger than "
 			    "%d MiB", S3_MAXBODY >> 20);
-			trace(c, "%s %s: %s", r->method, url, err);
+			tracef(c->trace, "%s %s: %s", r->method, url, err);
 		} else if (cc != CURLE_OK) {
 			s3_curl_error(cc, cerr, err, errlen);
-			trace(c, "%s %s: %s", r->method, url, err);
+			tracef(c->trace, "%s %s: %s", r->method, url, err);
 		} else {
-			trace(c, "%s %s: %ld", r->method, url, resp->status);
+			tracef(c->trace, "%s %s: %ld", r->method, url, resp->status);
 			if (resp->status >= 200 && resp->status < 300) {
 				free(url);
 				curl_slist_free_all(hdr);
@@ -876,7 +820,7 @@ s3_perform(struct s3_client *cl, const struct s3_request *r,
 		}
 		free(code);
 		ms = s3_backoff_ms(attempt + 1);
-		trace(c, "retry %d in %ld ms", attempt + 1, ms);
+		tracef(c->trace, "retry %d in %ld ms", attempt + 1, ms);
 		usleep((useconds_t)ms * 1000);
 	}
 }
@@ -915,7 +859,7 @@ s3_region_redirect(struct s3_client *cl, const char *bucket, long status,
 		asking = 1;
 		(void)s3_perform(cl, &r, NULL, &resp, err, sizeof(err));
 		asking = 0;
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 		cur = s3_bucket_region(cl->cfg, bucket);
 		reg = xstrdup(cur != cl->cfg->region ? cur : resp.region);
 	}
@@ -929,7 +873,7 @@ s3_region_redirect(struct s3_client *cl, const char *bucket, long status,
 		return 0;
 	}
 	if (strcmp(reg, cur) != 0) {
-		trace(cl->cfg, "bucket %s is in region %s", bucket, reg);
+		tracef(cl->cfg->trace, "bucket %s is in region %s", bucket, reg);
 		region_set(bucket, reg);
 	}
 	free(reg);

@@ -8,7 +8,9 @@
 
 #include <curl/curl.h>
 
+#include "buf.h"
 #include "sigv4.h"
+#include "trace.h"
 
 /*
  * The S3 client shared by s3ls, s3cat and s3put: configuration the way the
@@ -22,17 +24,8 @@
 
 #define S3_ERRLEN	512
 
-/* A growing byte buffer, always NUL-terminated for convenience. */
-struct s3_buf {
-	char	*p;
-	size_t	 len, cap;
-};
-
-void	 s3_buf_add(struct s3_buf *, const void *, size_t);
-
 /* printf(3) into a new string; never NULL (dies like x*alloc). */
 char	*s3_fmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void	 s3_buf_free(struct s3_buf *);
 
 struct s3_config {
 	char	*access_key;	/* NULL when anonymous */
@@ -54,7 +47,7 @@ struct s3_config {
 	int	 anonymous;
 	int	 retries;	/* extra attempts after the first */
 	long	 stall_secs;	/* a transfer below 1 B/s this long is dead */
-	void	(*trace)(const char *);	/* -v: one line, no newline */
+	trace_fn *trace;	/* -v: NULL, or the sink (trace.h) */
 };
 
 #define S3_ADDR_AUTO	0
@@ -127,9 +120,9 @@ void	 s3_prepare(const struct s3_config *c, const struct s3_request *r,
 void	 s3_easy_setup(const struct s3_config *c, CURL *h);
 
 /*
- * Whether a failed attempt may succeed if repeated: curl transport errors
- * (reset, timeout, refused, cut body), 5xx, 429, and the S3 codes
- * SlowDown, RequestTimeout, InternalError.  Never other 4xx.
+ * Whether a failed attempt may succeed if repeated: what retry_curl and
+ * retry_status (retry.h) say, and the S3 codes SlowDown, RequestTimeout,
+ * InternalError.  Never other 4xx.
  */
 int	 s3_retryable(CURLcode cc, long status, const char *code);
 
@@ -174,7 +167,7 @@ struct s3_response {
 	char		 etag[80];	/* ETag header, quotes kept */
 	long long	 clen;		/* Content-Length header, -1 if none */
 	char		 region[32];	/* x-amz-bucket-region header */
-	struct s3_buf	 body;		/* the whole body S3_MAXBODY at most */
+	struct buf	 body;		/* the whole body S3_MAXBODY at most */
 };
 
 /* A handle for blocking requests; connections are reused across calls. */

@@ -7,6 +7,7 @@
 
 #include <expat.h>
 
+#include "buf.h"
 #include "s3xml.h"
 #include "util.h"
 
@@ -27,8 +28,7 @@ struct pstate {
 	const char	*why;		/* set when a handler stopped the parse */
 	const char	*path[MAXDEPTH];	/* local names on the stack */
 	int		 depth;
-	char		*text;
-	size_t		 tlen, tcap;
+	struct buf	 text;
 	/* list mode */
 	struct s3xml_list *l;
 	struct s3xml_object cur;
@@ -38,6 +38,7 @@ struct pstate {
 	char		*found;
 };
 
+/* An element name without its namespace prefix. */
 static const char *
 localname(const char *n)
 {
@@ -46,6 +47,7 @@ localname(const char *n)
 	return c ? c + 1 : n;
 }
 
+/* Stop the parser, keeping the first reason. */
 static void
 stop(struct pstate *s, const char *why)
 {
@@ -54,6 +56,7 @@ stop(struct pstate *s, const char *why)
 	XML_StopParser(s->p, XML_FALSE);
 }
 
+/* expat DOCTYPE handler: refuse the document. */
 static void XMLCALL
 on_doctype(void *ud, const XML_Char *name, const XML_Char *sysid,
     const XML_Char *pubid, int has_internal_subset)
@@ -72,9 +75,7 @@ on_start(void *ud, const XML_Char *name, const XML_Char **attr)
 	/* on_end still comes for this element: keep depth in step. */
 	if (++s->depth > MAXNEST)
 		stop(s, "elements nested too deeply");
-	s->tlen = 0;
-	if (s->text)
-		s->text[0] = '\0';
+	buf_reset(&s->text);
 	if (s->l != NULL && s->depth == 2 && strcmp(localname(name),
 	    "Contents") == 0)
 		memset(&s->cur, 0, sizeof(s->cur));
@@ -85,26 +86,21 @@ on_text(void *ud, const XML_Char *t, int len)
 {
 	struct pstate *s = ud;
 
-	if (len < 0 || (size_t)len > MAXTEXT - s->tlen) {
+	if (len < 0 || (size_t)len > MAXTEXT - s->text.len) {
 		stop(s, "a text node longer than 64 KiB");
 		return;
 	}
-	if (s->tlen + (size_t)len + 1 > s->tcap) {
-		s->tcap = (s->tlen + (size_t)len + 1) * 2;
-		s->text = xrealloc(s->text, s->tcap);
-	}
-	memcpy(s->text + s->tlen, t, (size_t)len);
-	s->tlen += (size_t)len;
-	s->text[s->tlen] = '\0';
+	buf_add(&s->text, t, (size_t)len);
 }
 
+/* The end of an element of a ListBucketResult: store its text. */
 static void
 end_list(struct pstate *s, const char *name)
 {
 	struct s3xml_list *l = s->l;
 	const char *parent = s->depth >= 2 && s->depth - 2 < MAXDEPTH ?
 	    s->path[s->depth - 2] : "";
-	const char *t = s->text ? s->text : "";
+	const char *t = s->text.p ? s->text.p : "";
 
 	if (s->depth == 2) {
 		if (strcmp(name, "IsTruncated") == 0)
@@ -163,15 +159,14 @@ on_end(void *ud, const XML_Char *name)
 	if (s->l != NULL)
 		end_list(s, n);
 	else if (s->found == NULL && strcmp(n, s->want) == 0)
-		s->found = xstrdup(s->text ? s->text : "");
+		s->found = xstrdup(s->text.p ? s->text.p : "");
 	s->depth--;
 	if (s->depth < MAXDEPTH)
 		free((char *)s->path[s->depth]);
-	s->tlen = 0;
-	if (s->text)
-		s->text[0] = '\0';
+	buf_reset(&s->text);
 }
 
+/* Feed xml to a new parser in pieces: 0, or -1 with err set. */
 static int
 parse(struct pstate *s, const char *xml, size_t n, char *err, size_t errlen)
 {
@@ -208,7 +203,7 @@ parse(struct pstate *s, const char *xml, size_t n, char *err, size_t errlen)
 		if (s->depth < MAXDEPTH)
 			free((char *)s->path[s->depth]);
 	}
-	free(s->text);
+	buf_free(&s->text);
 	return ok ? 0 : -1;
 }
 

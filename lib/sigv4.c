@@ -9,60 +9,35 @@
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
 
+#include "buf.h"
 #include "sigv4.h"
 #include "util.h"
 
-/* A growing string, local to this file. */
-struct str {
-	char	*p;
-	size_t	 len, cap;
-};
-
+/*
+ * Append n bytes of p to s percent-encoded the SigV4 way (RFC 3986
+ * unreserved kept).
+ */
 static void
-str_add(struct str *s, const char *p, size_t n)
-{
-	if (s->len + n + 1 > s->cap) {
-		s->cap = (s->len + n + 1) * 2;
-		s->p = xrealloc(s->p, s->cap);
-	}
-	memcpy(s->p + s->len, p, n);
-	s->len += n;
-	s->p[s->len] = '\0';
-}
-
-static void
-str_puts(struct str *s, const char *p)
-{
-	str_add(s, p, strlen(p));
-}
-
-static void
-str_putc(struct str *s, char c)
-{
-	str_add(s, &c, 1);
-}
-
-static void
-enc_into(struct str *s, const char *p, size_t n, int keep_slash)
+enc_into(struct buf *s, const char *p, size_t n, int keep_slash)
 {
 	static const char hex[] = "0123456789ABCDEF";
 	unsigned char c;
 	char e[3];
 	size_t i;
 
-	str_add(s, "", 0);
+	buf_add(s, "", 0);
 	for (i = 0; i < n; i++) {
 		c = (unsigned char)p[i];
 		if (isalnum(c) && c < 0x80)
-			str_putc(s, (char)c);
+			buf_putc(s, (char)c);
 		else if (c == '-' || c == '.' || c == '_' || c == '~' ||
 		    (c == '/' && keep_slash))
-			str_putc(s, (char)c);
+			buf_putc(s, (char)c);
 		else {
 			e[0] = '%';
 			e[1] = hex[c >> 4];
 			e[2] = hex[c & 15];
-			str_add(s, e, 3);
+			buf_add(s, e, 3);
 		}
 	}
 }
@@ -70,7 +45,7 @@ enc_into(struct str *s, const char *p, size_t n, int keep_slash)
 char *
 sigv4_encode(const char *p, size_t n, int keep_slash)
 {
-	struct str s = { 0 };
+	struct buf s = { 0 };
 
 	enc_into(&s, p, n, keep_slash);
 	return s.p;
@@ -95,10 +70,10 @@ char *
 sigv4_query(const struct sigv4_param *q, size_t n)
 {
 	struct encparam *e;
-	struct str s = { 0 };
+	struct buf s = { 0 };
 	size_t i;
 
-	str_add(&s, "", 0);
+	buf_add(&s, "", 0);
 	if (n == 0)
 		return s.p;
 	e = xreallocarray(NULL, n, sizeof(*e));
@@ -110,10 +85,10 @@ sigv4_query(const struct sigv4_param *q, size_t n)
 	qsort(e, n, sizeof(*e), cmpparam);
 	for (i = 0; i < n; i++) {
 		if (i > 0)
-			str_putc(&s, '&');
-		str_puts(&s, e[i].name);
-		str_putc(&s, '=');
-		str_puts(&s, e[i].value);
+			buf_putc(&s, '&');
+		buf_puts(&s, e[i].name);
+		buf_putc(&s, '=');
+		buf_puts(&s, e[i].value);
 		free(e[i].name);
 		free(e[i].value);
 	}
@@ -130,6 +105,7 @@ sigv4_amzdate(time_t when, char buf[17])
 	strftime(buf, 17, "%Y%m%dT%H%M%SZ", &tm);
 }
 
+/* n bytes of d as lower-case hex, NUL-terminated, into hex. */
 static void
 tohex(const unsigned char *d, size_t n, char *hex)
 {
@@ -152,6 +128,7 @@ sigv4_sha256_hex(const void *p, size_t n, char hex[65])
 	tohex(d, sizeof(d), hex);
 }
 
+/* HMAC-SHA256 of the string msg under key. */
 static void
 hmac(const void *key, size_t klen, const char *msg, unsigned char out[32])
 {
@@ -204,7 +181,7 @@ canon_header(const struct sigv4_header *h, struct canhdr *c)
 char *
 sigv4_authorization(const struct sigv4_req *r, char **canonp)
 {
-	struct str can = { 0 }, sts = { 0 }, signed_h = { 0 }, auth = { 0 };
+	struct buf can = { 0 }, sts = { 0 }, signed_h = { 0 }, auth = { 0 };
 	struct canhdr *h;
 	unsigned char k[32], k2[32], sig[32];
 	char amzdate[17], date[9], hex[65], *q, *key;
@@ -215,48 +192,48 @@ sigv4_authorization(const struct sigv4_req *r, char **canonp)
 	date[8] = '\0';
 
 	/* Canonical request. */
-	str_puts(&can, r->method);
-	str_putc(&can, '\n');
+	buf_puts(&can, r->method);
+	buf_putc(&can, '\n');
 	enc_into(&can, r->path, strlen(r->path), 1);
-	str_putc(&can, '\n');
+	buf_putc(&can, '\n');
 	q = sigv4_query(r->query, r->nquery);
-	str_puts(&can, q);
+	buf_puts(&can, q);
 	free(q);
-	str_putc(&can, '\n');
+	buf_putc(&can, '\n');
 	h = xreallocarray(NULL, r->nheaders ? r->nheaders : 1, sizeof(*h));
 	for (i = 0; i < r->nheaders; i++)
 		canon_header(&r->headers[i], &h[i]);
 	qsort(h, r->nheaders, sizeof(*h), cmphdr);
-	str_add(&signed_h, "", 0);
+	buf_add(&signed_h, "", 0);
 	for (i = 0; i < r->nheaders; i++) {
-		str_puts(&can, h[i].name);
-		str_putc(&can, ':');
-		str_puts(&can, h[i].value);
-		str_putc(&can, '\n');
+		buf_puts(&can, h[i].name);
+		buf_putc(&can, ':');
+		buf_puts(&can, h[i].value);
+		buf_putc(&can, '\n');
 		if (i > 0)
-			str_putc(&signed_h, ';');
-		str_puts(&signed_h, h[i].name);
+			buf_putc(&signed_h, ';');
+		buf_puts(&signed_h, h[i].name);
 		free(h[i].name);
 		free(h[i].value);
 	}
 	free(h);
-	str_putc(&can, '\n');
-	str_puts(&can, signed_h.p);
-	str_putc(&can, '\n');
-	str_puts(&can, r->payload_hash);
+	buf_putc(&can, '\n');
+	buf_puts(&can, signed_h.p);
+	buf_putc(&can, '\n');
+	buf_puts(&can, r->payload_hash);
 
 	/* String to sign. */
-	str_puts(&sts, "AWS4-HMAC-SHA256\n");
-	str_puts(&sts, amzdate);
-	str_putc(&sts, '\n');
-	str_puts(&sts, date);
-	str_putc(&sts, '/');
-	str_puts(&sts, r->region);
-	str_putc(&sts, '/');
-	str_puts(&sts, r->service);
-	str_puts(&sts, "/aws4_request\n");
+	buf_puts(&sts, "AWS4-HMAC-SHA256\n");
+	buf_puts(&sts, amzdate);
+	buf_putc(&sts, '\n');
+	buf_puts(&sts, date);
+	buf_putc(&sts, '/');
+	buf_puts(&sts, r->region);
+	buf_putc(&sts, '/');
+	buf_puts(&sts, r->service);
+	buf_puts(&sts, "/aws4_request\n");
 	sigv4_sha256_hex(can.p, can.len, hex);
-	str_puts(&sts, hex);
+	buf_puts(&sts, hex);
 
 	/* Signing key: HMAC chain from "AWS4" + secret. */
 	klen = strlen(r->secret_key) + 4;
@@ -273,18 +250,18 @@ sigv4_authorization(const struct sigv4_req *r, char **canonp)
 	explicit_bzero(k2, sizeof(k2));
 	tohex(sig, 32, hex);
 
-	str_puts(&auth, "AWS4-HMAC-SHA256 Credential=");
-	str_puts(&auth, r->access_key);
-	str_putc(&auth, '/');
-	str_puts(&auth, date);
-	str_putc(&auth, '/');
-	str_puts(&auth, r->region);
-	str_putc(&auth, '/');
-	str_puts(&auth, r->service);
-	str_puts(&auth, "/aws4_request, SignedHeaders=");
-	str_puts(&auth, signed_h.p);
-	str_puts(&auth, ", Signature=");
-	str_puts(&auth, hex);
+	buf_puts(&auth, "AWS4-HMAC-SHA256 Credential=");
+	buf_puts(&auth, r->access_key);
+	buf_putc(&auth, '/');
+	buf_puts(&auth, date);
+	buf_putc(&auth, '/');
+	buf_puts(&auth, r->region);
+	buf_putc(&auth, '/');
+	buf_puts(&auth, r->service);
+	buf_puts(&auth, "/aws4_request, SignedHeaders=");
+	buf_puts(&auth, signed_h.p);
+	buf_puts(&auth, ", Signature=");
+	buf_puts(&auth, hex);
 
 	free(signed_h.p);
 	free(sts.p);

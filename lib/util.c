@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,21 @@ std_option(int argc, char *argv[])
 		else if (strcmp(argv[i], "--version") == 0)
 			return 'V';
 	return 0;
+}
+
+const char *
+std_answer(int argc, char *argv[], const char *name, const char *help)
+{
+	static char v[128];
+
+	switch (std_option(argc, argv)) {
+	case 'h':
+		return help;
+	case 'V':
+		snprintf(v, sizeof(v), "%s %s\n", name, s3logs_version);
+		return v;
+	}
+	return NULL;
 }
 
 void *
@@ -106,6 +122,14 @@ parse_num(const char *s, long long min, long long max, long long *out)
 	}
 	*out = v;
 	return 0;
+}
+
+char *
+env_dup(const char *name)
+{
+	const char *v = getenv(name);
+
+	return v != NULL && *v != '\0' ? xstrdup(v) : NULL;
 }
 
 int

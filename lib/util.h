@@ -25,6 +25,9 @@ char	*xstrndup(const char *, size_t);
  */
 int	 parse_num(const char *s, long long min, long long max, long long *out);
 
+/* A copy of environment variable name, or NULL if it is unset or empty. */
+char	*env_dup(const char *name);
+
 /* The value of one hexadecimal digit, either case, or -1. */
 int	 hexval(int c);
 
@@ -33,9 +36,18 @@ extern const char s3logs_version[];
 
 /*
  * The GNU long options every program answers: 'h' if "--help" or 'V' if
- * "--version" comes first among the arguments before "--", else 0.  The
- * program prints (help on stdout) and exits 0.
+ * "--version" comes first among the arguments before "--", else 0.
  */
 int	 std_option(int argc, char *argv[]);
+
+/*
+ * The text that answers std_option: help for --help, "name VERSION\n"
+ * (in a static buffer) for --version, NULL for neither.  The program
+ * writes it on stdout and exits, 0 unless the write fails:
+ *	if ((s = std_answer(argc, argv, "s3ls", help)) != NULL)
+ *		return fputs(s, stdout) == EOF || fflush(stdout) == EOF;
+ */
+const char *std_answer(int argc, char *argv[], const char *name,
+	    const char *help);
 
 #endif

@@ -17,9 +17,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "buf.h"
+#include "day.h"
 #include "encode.h"
 #include "out.h"
 #include "pgval.h"
+#include "retry.h"
 #include "util.h"
 
 #define DEFAULT_BASE	"https://www.encodeproject.org"
@@ -149,8 +152,7 @@ static const struct type types[] = {
 
 /* One column's value in the hit being read. */
 struct val {
-	char	*buf;
-	size_t	 len, cap;
+	struct buf b;
 	int	 prio;		/* 0 unset, 1 from the fallback path, 2 from the path */
 	int	 nelem;		/* array elements stored */
 };
@@ -160,11 +162,9 @@ struct rows {
 	const struct type *t;
 	struct val	*v;
 	size_t		 nv;		/* values allocated: the most columns of any type used */
-	char		*id;		/* the hit's @id, for messages */
-	size_t		 idlen, idcap;
+	struct buf	 id;		/* the hit's @id, for messages */
 	FILE		*tmp;
-	char		*line;		/* the row being built */
-	size_t		 llen, lcap;
+	struct buf	 line;		/* the row being built */
 	const char	*range;		/* for messages */
 	unsigned long long nrows;
 	int		 bad;		/* hits refused in this range */
@@ -198,30 +198,6 @@ usage(void)
 	exit(2);
 }
 
-static void
-put(char **b, size_t *len, size_t *cap, const char *s, size_t n)
-{
-	if (*len + n + 1 > *cap) {
-		*cap = (*len + n + 1) * 2;
-		*b = xrealloc(*b, *cap);
-	}
-	memcpy(*b + *len, s, n);
-	*len += n;
-	(*b)[*len] = '\0';
-}
-
-static void
-vput(struct val *v, const char *s, size_t n)
-{
-	put(&v->buf, &v->len, &v->cap, s, n);
-}
-
-static void
-lput(struct rows *r, const char *s, size_t n)
-{
-	put(&r->line, &r->llen, &r->lcap, s, n);
-}
-
 /*
  * COPY text format: backslash, tab, newline and CR escaped.  A NUL (JSON
  * \u0000) cannot be stored in a PostgreSQL text value at all: dropped.
@@ -242,13 +218,14 @@ lput_esc(struct rows *r, const char *s, size_t n)
 		case '\0': rep = ""; break;
 		default: continue;
 		}
-		lput(r, s + start, i - start);
-		lput(r, rep, strlen(rep));
+		buf_add(&r->line, s + start, i - start);
+		buf_puts(&r->line, rep);
 		start = i + 1;
 	}
-	lput(r, s + start, n - start);
+	buf_add(&r->line, s + start, n - start);
 }
 
+/* Whether s is a uuid in its 36-character form. */
 static int
 isuuid(const char *s, size_t n)
 {
@@ -324,10 +301,11 @@ badval(struct rows *r, const struct col *c, const char *s, size_t n,
 	}
 	shown[i] = '\0';
 	warnx("%s %s: %.*s: %s: \"%s\": %s", r->t->name,
-	    r->range, (int)r->idlen, r->id != NULL ? r->id : "?", c->name,
+	    r->range, (int)r->id.len, r->id.p != NULL ? r->id.p : "?", c->name,
 	    shown, why);
 }
 
+/* Keep value s of a leaf for column c (prio 2: its path, 1: the fallback). */
 static void
 store(struct rows *r, struct val *v, const struct col *c, int prio, int inarray,
     enum enc_kind kind, const char *s, size_t n)
@@ -346,24 +324,24 @@ store(struct rows *r, struct val *v, const struct col *c, int prio, int inarray,
 			return;
 		}
 		if (v->nelem++ > 0)
-			vput(v, ",", 1);
-		vput(v, s, n);
+			buf_add(&v->b, ",", 1);
+		buf_add(&v->b, s, n);
 		v->prio = prio;
 		return;
 	case C_TEXTARR:
 		if (kind == ENC_BOOL || (!inarray && v->nelem > 0))
 			return;
 		if (v->nelem++ > 0)
-			vput(v, ",", 1);
+			buf_add(&v->b, ",", 1);
 		/* An array element in double quotes, " and \ escaped. */
-		vput(v, "\"", 1);
+		buf_add(&v->b, "\"", 1);
 		for (; n > 0; s++, n--) {
 			if (*s == '"' || *s == '\\')
-				vput(v, "\\", 1);
+				buf_add(&v->b, "\\", 1);
 			q = *s;
-			vput(v, &q, 1);
+			buf_add(&v->b, &q, 1);
 		}
-		vput(v, "\"", 1);
+		buf_add(&v->b, "\"", 1);
 		v->prio = prio;
 		return;
 	default:
@@ -374,8 +352,8 @@ store(struct rows *r, struct val *v, const struct col *c, int prio, int inarray,
 		return;
 	if (prio == 1 && kind == ENC_STRING && n > 0 && s[0] == '/')
 		s = lastsegment(s, n, &n);
-	v->len = 0;
-	vput(v, s, n);
+	buf_reset(&v->b);
+	buf_add(&v->b, s, n);
 	v->prio = prio;
 	v->nelem = 1;
 }
@@ -390,13 +368,14 @@ clear_hit(struct rows *r)
 	size_t i;
 
 	for (i = 0; i < r->nv; i++) {
-		r->v[i].len = 0;
+		buf_reset(&r->v[i].b);
 		r->v[i].prio = 0;
 		r->v[i].nelem = 0;
 	}
-	r->idlen = 0;
+	buf_reset(&r->id);
 }
 
+/* enc_sink begin: a (new) attempt starts from an empty file. */
 static int
 sink_begin(void *arg)
 {
@@ -414,6 +393,7 @@ sink_begin(void *arg)
 	return 0;
 }
 
+/* enc_sink leaf: store the value in every column that wants its path. */
 static int
 sink_leaf(void *arg, const char *path, int inarray, enum enc_kind kind,
     const char *s, size_t n)
@@ -423,8 +403,8 @@ sink_leaf(void *arg, const char *path, int inarray, enum enc_kind kind,
 	size_t i;
 
 	if (strcmp(path, "@id") == 0) {
-		r->idlen = 0;
-		put(&r->id, &r->idlen, &r->idcap, s, n);
+		buf_reset(&r->id);
+		buf_add(&r->id, s, n);
 	}
 	for (i = 0; i < r->t->ncols; i++) {
 		c = &r->t->cols[i];
@@ -436,31 +416,32 @@ sink_leaf(void *arg, const char *path, int inarray, enum enc_kind kind,
 	return 0;
 }
 
+/* Append the COPY text of column c's value to the row. */
 static void
 emit(struct rows *r, const struct col *c, const struct val *v)
 {
-	const char *s = v->buf, *p;
-	size_t n = v->len, m;
+	const char *s = v->b.p, *p;
+	size_t n = v->b.len, m;
 
 	if (v->prio == 0) {
 		if (c->kind == C_BOOLF)
-			lput(r, "f", 1);
+			buf_add(&r->line, "f", 1);
 		else
-			lput(r, "\\N", 2);
+			buf_add(&r->line, "\\N", 2);
 		return;
 	}
 	switch (c->kind) {
 	case C_INT:
 		if (pgval_int(s, n, 8))
-			lput(r, s, n);
+			buf_add(&r->line, s, n);
 		else {
 			badval(r, c, s, n, "not an integer in the range of "
 			    "bigint, loaded as NULL");
-			lput(r, "\\N", 2);
+			buf_add(&r->line, "\\N", 2);
 		}
 		return;
 	case C_BOOLF:
-		lput(r, n == 1 && (s[0] == 't' || s[0] == 'f') ? s : "\\N",
+		buf_add(&r->line, n == 1 && (s[0] == 't' || s[0] == 'f') ? s : "\\N",
 		    n == 1 && (s[0] == 't' || s[0] == 'f') ? 1 : 2);
 		return;
 	case C_TSTZ:
@@ -469,21 +450,21 @@ emit(struct rows *r, const struct col *c, const struct val *v)
 		if (!pgval_timestamp(s, n)) {
 			badval(r, c, s, n, c->kind == C_DATE ? "not a date, "
 			    "loaded as NULL" : "not a timestamp, loaded as NULL");
-			lput(r, "\\N", 2);
+			buf_add(&r->line, "\\N", 2);
 		} else
 			lput_esc(r, s, c->kind == C_DATE ? 10 : n);
 		return;
 	case C_INTARR:
 	case C_TEXTARR:
-		lput(r, "{", 1);
+		buf_add(&r->line, "{", 1);
 		lput_esc(r, s, n);
-		lput(r, "}", 1);
+		buf_add(&r->line, "}", 1);
 		return;
 	case C_IDTYPE:
 	case C_IDNAME:
 		if (n == 0 || s[0] != '/' ||
 		    (p = segment(s, n, c->kind == C_IDTYPE ? 1 : 2, &m)) == NULL)
-			lput(r, "\\N", 2);
+			buf_add(&r->line, "\\N", 2);
 		else
 			lput_esc(r, p, m);
 		return;
@@ -492,7 +473,7 @@ emit(struct rows *r, const struct col *c, const struct val *v)
 		if (n < 5 || memcmp(s, "s3://", 5) != 0 ||
 		    (p = memchr(s + 5, '/', n - 5)) == NULL || p == s + 5 ||
 		    p + 1 == s + n) {
-			lput(r, "\\N", 2);
+			buf_add(&r->line, "\\N", 2);
 			return;
 		}
 		if (c->kind == C_S3BUCKET)
@@ -506,6 +487,7 @@ emit(struct rows *r, const struct col *c, const struct val *v)
 	}
 }
 
+/* enc_sink hit: the row of a complete hit, or a warning if it is bad. */
 static int
 sink_hit(void *arg)
 {
@@ -518,24 +500,24 @@ sink_hit(void *arg)
 		c = &r->t->cols[i];
 		if (c->required && r->v[i].prio == 0) {
 			warnx("%s %s: %.*s: no %s", r->t->name, r->range,
-			    (int)r->idlen, r->id != NULL ? r->id : "?", c->name);
+			    (int)r->id.len, r->id.p != NULL ? r->id.p : "?", c->name);
 			ok = 0;
 		} else if (c->kind == C_UUID && r->v[i].prio != 0 &&
-		    !isuuid(r->v[i].buf, r->v[i].len)) {
+		    !isuuid(r->v[i].b.p, r->v[i].b.len)) {
 			warnx("%s %s: %.*s: bad %s", r->t->name, r->range,
-			    (int)r->idlen, r->id != NULL ? r->id : "?", c->name);
+			    (int)r->id.len, r->id.p != NULL ? r->id.p : "?", c->name);
 			ok = 0;
 		}
 	}
-	r->llen = 0;
+	buf_reset(&r->line);
 	for (i = 0; ok && i < r->t->ncols; i++) {
 		if (i > 0)
-			lput(r, "\t", 1);
+			buf_add(&r->line, "\t", 1);
 		emit(r, &r->t->cols[i], &r->v[i]);
 	}
 	if (ok) {
-		lput(r, "\n", 1);
-		if (fwrite(r->line, 1, r->llen, r->tmp) != r->llen) {
+		buf_add(&r->line, "\n", 1);
+		if (fwrite(r->line.p, 1, r->line.len, r->tmp) != r->line.len) {
 			snprintf(r->err, r->errlen, "temporary file: %s",
 			    strerror(errno));
 			return -1;
@@ -581,7 +563,7 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 	enum enc_status st;
 	long long total, hits;
 	char err[512];
-	unsigned delay = backoff;
+	unsigned delay;
 	int i;
 
 	r->err = err;
@@ -593,7 +575,7 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 		st = enc_search(e, query, expect_all, &sink, &total, &hits, err,
 		    sizeof(err));
 		if (vflag)
-			fprintf(stderr, "encodefetch: GET /search/?%s: %s, %lld of %lld\n",
+			warnx("GET /search/?%s: %s, %lld of %lld",
 			    query, st == ENC_OK ? "ok" : st == ENC_EMPTY ?
 			    "no results" : err, hits, total);
 		if (st == ENC_OK || st == ENC_EMPTY || st == ENC_FAIL)
@@ -603,10 +585,11 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 			    " (gave up after %d tries)", i);
 			break;
 		}
+		/* Doubling from --backoff up to a minute. */
+		delay = (unsigned)retry_ceiling(backoff, 60, i);
 		warnx("%s %s: %s; retrying in %u s", r->t->name, r->range, err,
 		    delay);
 		sleep(delay);
-		delay = delay * 2 > 60 ? (delay > 60 ? delay : 60) : delay * 2;
 	}
 	if (st != ENC_OK && st != ENC_EMPTY)
 		warnx("%s %s: %s", r->t->name, r->range, err);
@@ -614,15 +597,17 @@ fetch(struct encode *e, const char *query, int expect_all, struct rows *r,
 	return st;
 }
 
+/* The query string of type t: its type, format and &field= list. */
 static char *
 fieldquery(const struct type *t)
 {
-	char *q = NULL, *esc;
-	size_t len = 0, cap = 0, i;
+	struct buf q = { 0 };
+	char *esc;
+	size_t i;
 
-	put(&q, &len, &cap, "type=", 5);
-	put(&q, &len, &cap, t->search, strlen(t->search));
-	put(&q, &len, &cap, "&format=json", 12);
+	buf_puts(&q, "type=");
+	buf_puts(&q, t->search);
+	buf_puts(&q, "&format=json");
 	for (i = 0; i < t->ncols; i++) {
 		const char *p[2] = { t->cols[i].path, t->cols[i].alt };
 		int k;
@@ -644,12 +629,12 @@ fieldquery(const struct type *t)
 			if (dup)
 				continue;
 			esc = enc_escape(p[k]);
-			put(&q, &len, &cap, "&field=", 7);
-			put(&q, &len, &cap, esc, strlen(esc));
+			buf_puts(&q, "&field=");
+			buf_puts(&q, esc);
 			free(esc);
 		}
 	}
-	return q;
+	return q.p;
 }
 
 /* A one-hit probe for the oldest or newest date_created: 1 ok, 0 none, -1 error. */
@@ -740,25 +725,23 @@ outcome(const struct type *t, int rc, int *failed)
 		    inarow);
 }
 
+/* --since YYYY-MM-DD: 0 with y, m, d set, or -1. */
 static int
 parse_since(const char *s, int *y, int *m, int *d)
 {
-	struct tm tm;
-	char *end;
+	long z, yy;
 
-	memset(&tm, 0, sizeof(tm));
-	if (strlen(s) != 10 || !pgval_date(s, 10) ||
-	    (end = strptime(s, "%Y-%m-%d", &tm)) == NULL || *end != '\0')
+	if (strlen(s) != 10 || day_parse(s, 10, &z) == -1)
 		return -1;
-	*y = tm.tm_year + 1900;
-	*m = tm.tm_mon + 1;
-	*d = tm.tm_mday;
+	day_to_civil(z, &yy, m, d);
+	*y = (int)yy;
 	return 0;
 }
 
 int
 main(int argc, char *argv[])
 {
+	const char *ans;
 	static const struct option longopts[] = {
 		{ "backoff", required_argument, NULL, 'B' },
 		{ "max-value", required_argument, NULL, 'M' },
@@ -775,14 +758,8 @@ main(int argc, char *argv[])
 	size_t i;
 	int ch, fd, failed = 0, have, y0, m0, d0 = 1, y1, m1, y, m;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("encodefetch %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "encodefetch", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt_long(argc, argv, "r:u:v", longopts, NULL)) != -1)
 		switch (ch) {
@@ -912,10 +889,10 @@ done:
 	free(fq);
 	enc_close(e);
 	for (i = 0; i < r.nv; i++)
-		free(r.v[i].buf);
+		buf_free(&r.v[i].b);
 	free(r.v);
-	free(r.id);
-	free(r.line);
+	buf_free(&r.id);
+	buf_free(&r.line);
 	fclose(r.tmp);
 	out_close();
 	return failed;

@@ -69,6 +69,7 @@ usage(void)
 	exit(2);
 }
 
+/* -o: add each comma-separated operation to ops. */
 static void
 addop(const char *arg)
 {
@@ -119,6 +120,7 @@ addstatus(const char *arg)
 	free(s);
 }
 
+/* Whether a parsed line passes -s and -o. */
 static int
 wanted(const struct logline *ll)
 {
@@ -164,6 +166,7 @@ reject(const char *name, unsigned long long lineno, int rc, const char *line,
 	}
 }
 
+/* Whether a line holds only spaces (and a CR). */
 static int
 blank(const char *line, size_t len)
 {
@@ -175,6 +178,7 @@ blank(const char *line, size_t len)
 	return 1;
 }
 
+/* Write the buffered rows to stdout. */
 static void
 flushrows(void)
 {
@@ -245,16 +249,11 @@ parsefd(int fd, const char *name)
 int
 main(int argc, char *argv[])
 {
+	const char *ans;
 	int ch, fd, i, rv = 0;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("logparse %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "logparse", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt(argc, argv, "HL:go:r:s:uv")) != -1)
 		switch (ch) {

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 #include <openssl/evp.h>
 
+#include "http.h"
 #include "out.h"
 #include "s3.h"
 #include "util.h"
@@ -36,7 +37,7 @@
  * again for each (half of s3cat's CPU time on 600 KB objects, by perf).
  */
 #define NSPARE	16
-static struct s3_buf spare[NSPARE];
+static struct buf spare[NSPARE];
 static size_t nspare;
 
 #define ERRBODYCAP	(64 * 1024)
@@ -59,7 +60,7 @@ struct job {
 	long long	 crtotal;
 	long long	 clen;
 	char		 rtag[80];
-	struct s3_buf	 errbody;
+	struct buf	 errbody;
 	char		 cerr[CURL_ERROR_SIZE];
 	/* whole object */
 	long long	 total;		/* -1 until the first 2xx tells */
@@ -67,7 +68,7 @@ struct job {
 	long long	 written;	/* of which already on stdout */
 	char		 etag[80];
 	EVP_MD_CTX	*md5;
-	struct s3_buf	 mem;		/* buffered while not at the head */
+	struct buf	 mem;		/* buffered while not at the head */
 	FILE		*spill;
 	int		 attempts;	/* failed attempts without progress */
 	int		 redirects;	/* to the bucket's region */
@@ -92,7 +93,7 @@ static size_t	 npool;
 static char	**operands;
 static int	 noperands, nextop;
 static int	 use_stdin, in_eof;
-static struct s3_buf inbuf;
+static struct buf inbuf;
 static size_t	 inoff;
 
 /* --help: the synopsis and one line per option, on stdout. */
@@ -112,12 +113,7 @@ usage(void)
 	exit(2);
 }
 
-static void
-trace(const char *msg)
-{
-	fprintf(stderr, "s3cat: %s\n", msg);
-}
-
+/* Monotonic seconds. */
 static double
 now(void)
 {
@@ -127,6 +123,10 @@ now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/*
+ * Whether etag is a quoted MD5 (not a multipart ETag) to check the body
+ * against.
+ */
 static int
 plain_md5(const char *etag)
 {
@@ -169,10 +169,11 @@ deliver(struct job *j, const char *p, size_t n)
 	} else {
 		if (j->mem.p == NULL && nspare > 0)
 			j->mem = spare[--nspare];
-		s3_buf_add(&j->mem, p, n);
+		buf_add(&j->mem, p, n);
 	}
 }
 
+/* curl write callback: the body past what was taken, or an error body. */
 static size_t
 on_write(char *p, size_t size, size_t nmemb, void *arg)
 {
@@ -181,7 +182,7 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
 
 	if (j->status < 200 || j->status > 299) {
 		if (j->errbody.len < ERRBODYCAP)
-			s3_buf_add(&j->errbody, p, n);
+			buf_add(&j->errbody, p, n);
 		return n;
 	}
 	if (j->skip > 0) {
@@ -203,24 +204,25 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
 	return size * nmemb;
 }
 
+/* curl header callback: the status, length, range and ETag of this attempt. */
 static size_t
 on_header(char *p, size_t size, size_t nmemb, void *arg)
 {
 	struct job *j = arg;
-	size_t n = size * nmemb, vl;
-	char *v, *e;
+	struct http_header h;
+	size_t n = size * nmemb;
+	char *e;
 
-	if (n > 5 && strncmp(p, "HTTP/", 5) == 0) {
-		v = memchr(p, ' ', n);
-		j->status = v ? strtol(v + 1, NULL, 10) : 0;
+	switch (http_header(p, n, &h)) {
+	case HTTP_STATUS:
+		j->status = h.status;
 		j->crstart = -1;
 		j->crtotal = -1;
 		j->clen = -1;
 		j->bregion[0] = '\0';
 		j->rtag[0] = '\0';
-		return n;
-	}
-	if (n == 2 && p[0] == '\r') {
+		break;
+	case HTTP_END:
 		/* End of headers: settle what this response means. */
 		if (j->status == 200) {
 			j->skip = j->got;	/* a server that ignored Range */
@@ -243,32 +245,30 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
 			}
 			j->skip = 0;
 		}
-		return n;
-	}
-	if ((v = memchr(p, ':', n)) == NULL)
-		return n;
-	vl = n - (size_t)(v + 1 - p);
-	for (v++; vl > 0 && (*v == ' ' || *v == '\t'); v++, vl--)
-		;
-	while (vl > 0 && (v[vl - 1] == '\r' || v[vl - 1] == '\n'))
-		vl--;
-	if (strncasecmp(p, "content-length:", 15) == 0)
-		j->clen = strtoll(v, NULL, 10);
-	else if (strncasecmp(p, "etag:", 5) == 0)
-		snprintf(j->rtag, sizeof(j->rtag), "%.*s", (int)vl, v);
-	else if (strncasecmp(p, "x-amz-bucket-region:", 20) == 0)
-		snprintf(j->bregion, sizeof(j->bregion), "%.*s", (int)vl, v);
-	else if (strncasecmp(p, "content-range:", 14) == 0 && vl > 6 &&
-	    strncmp(v, "bytes ", 6) == 0) {
-		j->crstart = strtoll(v + 6, &e, 10);
-		if ((e = memchr(v, '/', vl)) != NULL)
-			j->crtotal = strtoll(e + 1, NULL, 10);
+		break;
+	case HTTP_FIELD:
+		if (http_header_is(&h, "content-length"))
+			j->clen = http_header_num(&h);
+		else if (http_header_is(&h, "etag"))
+			snprintf(j->rtag, sizeof(j->rtag), "%.*s", (int)h.len,
+			    h.value);
+		else if (http_header_is(&h, "x-amz-bucket-region"))
+			snprintf(j->bregion, sizeof(j->bregion), "%.*s",
+			    (int)h.len, h.value);
+		else if (http_header_is(&h, "content-range") && h.len > 6 &&
+		    strncmp(h.value, "bytes ", 6) == 0) {
+			j->crstart = strtoll(h.value + 6, &e, 10);
+			if ((e = memchr(h.value, '/', h.len)) != NULL)
+				j->crtotal = strtoll(e + 1, NULL, 10);
+		}
+		break;
 	}
 	return n;
 }
 
 static void fail(struct job *, const char *);
 
+/* Start an attempt of j (from byte j->got) on a free handle. */
 static void
 start(struct job *j)
 {
@@ -315,12 +315,13 @@ start(struct job *j)
 	j->status = 0;
 	j->skip = 0;
 	j->err[0] = '\0';
-	s3_buf_free(&j->errbody);
+	buf_free(&j->errbody);
 	j->state = J_RUNNING;
 	active++;
 	curl_multi_add_handle(multi, j->h);
 }
 
+/* Release j's buffered bytes (keeping a small buffer for the next job). */
 static void
 drop_buffers(struct job *j)
 {
@@ -329,7 +330,7 @@ drop_buffers(struct job *j)
 		spare[nspare++] = j->mem;
 		memset(&j->mem, 0, sizeof(j->mem));
 	} else
-		s3_buf_free(&j->mem);
+		buf_free(&j->mem);
 	if (j->spill != NULL)
 		fclose(j->spill);
 	j->spill = NULL;
@@ -351,6 +352,7 @@ fail(struct job *j, const char *why)
 	j->state = J_FAIL;
 }
 
+/* Schedule another attempt after a backoff, or fail j for good. */
 static void
 retry_or_fail(struct job *j, const char *why, int retryable)
 {
@@ -375,12 +377,13 @@ retry_or_fail(struct job *j, const char *why, int retryable)
 	j->attempts++;
 	ms = s3_backoff_ms(j->attempts);
 	if (vflag)
-		fprintf(stderr, "s3cat: %s: %s; retry %d in %ld ms from byte "
-		    "%lld\n", j->url, why, j->attempts, ms, j->got);
+		warnx("%s: %s; retry %d in %ld ms from byte %lld", j->url,
+		    why, j->attempts, ms, j->got);
 	j->retry_at = now() + (double)ms / 1000;
 	j->state = J_WAITING;
 }
 
+/* A transfer of j ended with cc: decide ok, retry or fail. */
 static void
 done(struct job *j, CURLcode cc)
 {
@@ -396,7 +399,7 @@ done(struct job *j, CURLcode cc)
 	j->h = NULL;
 	active--;
 	if (vflag)
-		fprintf(stderr, "s3cat: GET %s: %ld%s%s%s\n", j->requrl,
+		warnx("GET %s: %ld%s%s%s", j->requrl,
 		    j->status, cc ? " " : "", cc ? curl_easy_strerror(cc) : "",
 		    nconn > 0 ? " (new connection)" : "");
 	if (j->err[0] != '\0') {
@@ -455,6 +458,7 @@ done(struct job *j, CURLcode cc)
 	j->state = J_OK;
 }
 
+/* A job for one input URL. */
 static struct job *
 newjob(const char *url)
 {
@@ -477,7 +481,7 @@ static void
 freejob(struct job *j)
 {
 	drop_buffers(j);
-	s3_buf_free(&j->errbody);
+	buf_free(&j->errbody);
 	EVP_MD_CTX_free(j->md5);
 	curl_slist_free_all(j->hdr);
 	free(j->requrl);
@@ -545,6 +549,7 @@ next_item(void)
 	}
 }
 
+/* Read what stdin has into inbuf; in_eof at its end. */
 static void
 read_stdin(void)
 {
@@ -566,9 +571,10 @@ read_stdin(void)
 	if (r == 0)
 		in_eof = 1;
 	else
-		s3_buf_add(&inbuf, buf, (size_t)r);
+		buf_add(&inbuf, buf, (size_t)r);
 }
 
+/* Fetch every item, at most njobs at a time, writing them in order. */
 static void
 run(void)
 {
@@ -665,20 +671,15 @@ run(void)
 int
 main(int argc, char *argv[])
 {
+	const char *ans;
 	int cfgrc;
 	char err[S3_ERRLEN];
 	long long n;
 	int ch, Aflag = 0;
 	size_t i;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("s3cat %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "s3cat", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt(argc, argv, "0Aj:v")) != -1)
 		switch (ch) {
@@ -710,10 +711,9 @@ main(int argc, char *argv[])
 	if ((cfgrc = s3_config_load(&cfg, Aflag, err, sizeof(err))) != 0)
 		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag) {
-		cfg.trace = trace;
-		fprintf(stderr, "s3cat: endpoint %s://%s, region %s, "
-		    "credentials from %s\n", cfg.scheme, cfg.host, cfg.region,
-		    cfg.cred_source);
+		cfg.trace = warnx;
+		warnx("endpoint %s://%s, region %s, credentials from %s",
+		    cfg.scheme, cfg.host, cfg.region, cfg.cred_source);
 	}
 	s3_client_init(&rcl, &cfg);
 	if ((multi = curl_multi_init()) == NULL)
@@ -734,7 +734,7 @@ main(int argc, char *argv[])
 		curl_easy_cleanup(pool[i]);
 	free(pool);
 	while (nspare > 0)
-		s3_buf_free(&spare[--nspare]);
+		buf_free(&spare[--nspare]);
 	free(inbuf.p);
 	curl_multi_cleanup(multi);
 	s3_client_free(&rcl);

@@ -11,9 +11,11 @@
 
 #include <curl/curl.h>
 
+#include "day.h"
 #include "hmap.h"
 #include "out.h"
 #include "s3.h"
+#include "s3list.h"
 #include "s3xml.h"
 #include "sigv4.h"
 #include "state.h"
@@ -59,12 +61,6 @@ usage(void)
 	exit(2);
 }
 
-static void
-trace(const char *msg)
-{
-	fprintf(stderr, "s3ls: %s\n", msg);
-}
-
 /*
  * Whether key can go out in newline mode: a newline or carriage return
  * would split it into two records (another URL, an option-like line), and
@@ -104,6 +100,7 @@ escaped(const char *key)
 	return e;
 }
 
+/* Print one listed object, unless already handed out or not printable. */
 static void
 emit(const char *bucket, const struct s3xml_object *o)
 {
@@ -139,129 +136,81 @@ emit(const char *bucket, const struct s3xml_object *o)
 	nlisted++;
 }
 
+/* One walk of list(): what to do with each page. */
+struct walk {
+	const char	*bucket, *prefix;
+	int		 emit_obj;	/* print the objects */
+	long		 limit, seen;	/* stop after limit objects (> 0) */
+	char		***pfx;		/* common prefixes appended here */
+	size_t		*npfx;
+	char		**firstkey;	/* the first key, if not NULL */
+};
+
+/* A page of list(); a key outside the prefix is an error. */
+static int
+page(struct s3xml_list *l, void *arg, char *err, size_t errlen)
+{
+	struct walk *w = arg;
+	size_t i, plen = strlen(w->prefix);
+
+	for (i = 0; i < l->nobj; i++)
+		if (strncmp(l->obj[i].key, w->prefix, plen) != 0) {
+			snprintf(err, errlen, "the server listed key %.200s, "
+			    "outside the prefix", l->obj[i].key);
+			return -1;
+		}
+	for (i = 0; i < l->nobj && (w->limit <= 0 || w->seen < w->limit);
+	    i++) {
+		w->seen++;
+		if (w->emit_obj)
+			emit(w->bucket, &l->obj[i]);
+		if (w->firstkey != NULL && *w->firstkey == NULL)
+			*w->firstkey = xstrdup(l->obj[i].key);
+	}
+	for (i = 0; i < l->nprefix && w->pfx != NULL; i++) {
+		*w->pfx = xreallocarray(*w->pfx, *w->npfx + 1,
+		    sizeof(**w->pfx));
+		(*w->pfx)[(*w->npfx)++] = l->prefix[i];
+		l->prefix[i] = NULL;
+	}
+	return w->limit > 0 && w->seen >= w->limit;
+}
+
 /*
- * One ListObjectsV2 walk over every page.  Objects are printed when emit_obj
- * (at most limit of them if limit > 0, then stop); common prefixes
- * are appended to *pfx.  An empty page with IsTruncated=true (RGW sends one
- * after exactly 1000*N keys) is followed like any other.  A listing that
- * does not advance (the same continuation token again, or a page whose
- * keys do not sort after the previous page's) is an error, not a loop, and
- * so is a key outside the prefix.  Returns 0 or -1 with err set.
+ * List prefix (see s3_list) from start_after.  Objects are printed when
+ * emit_obj (at most limit of them if limit > 0, then stop); common
+ * prefixes are appended to *pfx; the first key goes to *firstkey_out.
+ * Returns 0 or -1 with err set.
  */
 static int
 list(const char *bucket, const char *prefix, const char *start_after,
     const char *delim, int emit_obj, long limit, char ***pfx, size_t *npfx,
-    char *firstkey_out[], char *err, size_t errlen)
+    char **firstkey_out, char *err, size_t errlen)
 {
-	struct s3_request r;
-	struct s3_response resp;
-	struct s3xml_list l;
-	char *token = NULL, *after = start_after ? xstrdup(start_after) : NULL;
-	char *last = NULL, mk[32];
-	size_t i, plen = strlen(prefix);
-	long seen = 0;
-	int rc = -1;
+	struct s3_listing l = { 0 };
+	struct walk w = { 0 };
+	char mk[32];
 
-	for (;;) {
-		memset(&r, 0, sizeof(r));
-		memset(&resp, 0, sizeof(resp));
-		memset(&l, 0, sizeof(l));
-		r.method = "GET";
-		r.bucket = bucket;
-		s3_req_query(&r, "list-type", "2");
-		/* Raw keys may hold bytes XML 1.0 cannot carry. */
-		s3_req_query(&r, "encoding-type", "url");
-		if (*prefix)
-			s3_req_query(&r, "prefix", prefix);
-		if (delim != NULL)
-			s3_req_query(&r, "delimiter", delim);
-		if (limit > 0 && limit < 1000) {
-			snprintf(mk, sizeof(mk), "%ld", limit);
-			s3_req_query(&r, "max-keys", mk);
-		} else if (maxkeys != NULL)
-			s3_req_query(&r, "max-keys", maxkeys);
-		if (token != NULL)
-			s3_req_query(&r, "continuation-token", token);
-		else if (after != NULL && *after)
-			s3_req_query(&r, "start-after", after);
-		if (s3_perform(&cl, &r, NULL, &resp, err, errlen) == -1) {
-			s3_buf_free(&resp.body);
-			goto out;
-		}
-		if (s3xml_parse_list(resp.body.p ? resp.body.p : "",
-		    resp.body.len, &l, err, errlen) == -1) {
-			s3_buf_free(&resp.body);
-			s3xml_list_free(&l);
-			goto out;
-		}
-		s3_buf_free(&resp.body);
-		for (i = 0; i < l.nobj; i++) {
-			if (strncmp(l.obj[i].key, prefix, plen) != 0) {
-				snprintf(err, errlen, "the server listed key "
-				    "%.200s, outside the prefix", l.obj[i].key);
-				goto bad;
-			}
-			if (last != NULL && strcmp(l.obj[i].key, last) <= 0) {
-				snprintf(err, errlen, "the listing does not "
-				    "advance: key %.200s again or out of "
-				    "order", l.obj[i].key);
-				goto bad;
-			}
-		}
-		if (l.nobj > 0) {
-			free(last);
-			last = xstrdup(l.obj[l.nobj - 1].key);
-		}
-		for (i = 0; i < l.nobj && (limit <= 0 || seen < limit); i++) {
-			seen++;
-			if (emit_obj)
-				emit(bucket, &l.obj[i]);
-			if (firstkey_out != NULL && *firstkey_out == NULL)
-				*firstkey_out = xstrdup(l.obj[i].key);
-		}
-		for (i = 0; i < l.nprefix && pfx != NULL; i++) {
-			*pfx = xreallocarray(*pfx, *npfx + 1, sizeof(**pfx));
-			(*pfx)[(*npfx)++] = l.prefix[i];
-			l.prefix[i] = NULL;
-		}
-		if (!l.truncated || (limit > 0 && seen >= limit)) {
-			s3xml_list_free(&l);
-			break;
-		}
-		if (l.next_token != NULL && *l.next_token) {
-			if (token != NULL && strcmp(token, l.next_token) == 0) {
-				snprintf(err, errlen, "the listing does not "
-				    "advance: the server sent continuation "
-				    "token %.100s again", token);
-				goto bad;
-			}
-			free(token);
-			token = l.next_token;
-			l.next_token = NULL;
-		} else if (l.nobj > 0) {
-			/* No token (a V1-style server): go on after the last key. */
-			free(token);
-			token = NULL;
-			free(after);
-			after = xstrdup(l.obj[l.nobj - 1].key);
-		} else {
-			snprintf(err, errlen, "truncated listing without a "
-			    "continuation token");
-			goto bad;
-		}
-		s3xml_list_free(&l);
-	}
-	rc = 0;
-	goto out;
-bad:
-	s3xml_list_free(&l);
-out:
-	free(token);
-	free(after);
-	free(last);
-	return rc;
+	l.bucket = bucket;
+	l.prefix = prefix;
+	l.delimiter = delim;
+	l.start_after = start_after;
+	if (limit > 0 && limit < 1000) {
+		snprintf(mk, sizeof(mk), "%ld", limit);
+		l.max_keys = mk;
+	} else
+		l.max_keys = maxkeys;
+	w.bucket = bucket;
+	w.prefix = prefix;
+	w.emit_obj = emit_obj;
+	w.limit = limit;
+	w.pfx = pfx;
+	w.npfx = npfx;
+	w.firstkey = firstkey_out;
+	return s3_list(&cl, &l, page, &w, err, errlen);
 }
 
+/* Free n strings and their array. */
 static void
 free_strv(char **v, size_t n)
 {
@@ -380,26 +329,21 @@ tail(const char *key, size_t plen, int lay, int depth)
 static void
 window_start(const char *newest, int lay, char *buf, size_t len)
 {
-	struct tm tm;
-	time_t t;
-	long long days;
+	long long t, z;
+	char day[11];
 
-	memset(&tm, 0, sizeof(tm));
-	tm.tm_year = atoi(newest) - 1900;
-	tm.tm_mon = atoi(newest + 5) - 1;
-	tm.tm_mday = atoi(newest + 8);
+	z = day_from_civil(atoi(newest), atoi(newest + 5), atoi(newest + 8));
 	if (lay == L_SIMPLE) {
-		tm.tm_hour = atoi(newest + 11);
-		tm.tm_min = atoi(newest + 14);
-		tm.tm_sec = atoi(newest + 17);
-		t = timegm(&tm) - (time_t)window;
-		gmtime_r(&t, &tm);
-		strftime(buf, len, "%Y-%m-%d-%H-%M-%S", &tm);
+		t = z * 86400 + atoi(newest + 11) * 3600 +
+		    atoi(newest + 14) * 60 + atoi(newest + 17) - window;
+		z = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+		t -= z * 86400;
+		day_format((long)z, day);
+		snprintf(buf, len, "%s-%02d-%02d-%02d", day, (int)(t / 3600),
+		    (int)(t / 60 % 60), (int)(t % 60));
 	} else {
-		days = (window + 86399) / 86400;
-		t = timegm(&tm) - (time_t)(days * 86400);
-		gmtime_r(&t, &tm);
-		strftime(buf, len, "%Y/%m/%d", &tm);
+		day_format((long)(z - (window + 86399) / 86400), day);
+		snprintf(buf, len, "%.4s/%.2s/%.2s", day, day + 5, day + 8);
 	}
 }
 
@@ -528,6 +472,7 @@ cursor_paths(const char *bucket, const char *prefix, char **committed,
 	return 0;
 }
 
+/* --commit: promote the pending state of one URL. */
 static int
 do_commit(const char *url, const char *bucket, const char *prefix)
 {
@@ -542,7 +487,7 @@ do_commit(const char *url, const char *bucket, const char *prefix)
 		warn("%s: %s", url, p);
 		rc = 1;
 	} else if (vflag)
-		fprintf(stderr, "s3ls: %s: committed\n", url);
+		warnx("%s: committed", url);
 	free(c);
 	free(p);
 	return rc;
@@ -563,6 +508,7 @@ static struct {
 	char	 wlo[32];
 } win;
 
+/* Drop from handed the keys of this run that left the window. */
 static void
 prune(void)
 {
@@ -581,6 +527,7 @@ prune(void)
 	win.kept = hmap_count(h);
 }
 
+/* Note key as handed out by this run (--since last). */
 static void
 remember(const char *key)
 {
@@ -621,6 +568,7 @@ remember(const char *key)
  */
 #define STATE_MAGIC	"s3ls-state 2\n"
 
+/* Read a committed state into handed and *floorp: 0, or -1 if it is not one. */
 static int
 state_parse(const char *p, size_t n, char **floorp)
 {
@@ -717,7 +665,7 @@ state_next(const char *prefix, const char *floor, size_t *lenp)
 	char wlo[32], **keys = NULL;
 	const void *k;
 	int64_t *v;
-	struct s3_buf b = { 0 };
+	struct buf b = { 0 };
 	int lay, depth;
 
 	lay = state_layout(prefix, floor, &depth);
@@ -744,10 +692,10 @@ state_next(const char *prefix, const char *floor, size_t *lenp)
 				keys[nk++] = (char *)k;
 	}
 	qsort(keys, nk, sizeof(*keys), strpcmp);
-	s3_buf_add(&b, STATE_MAGIC, sizeof(STATE_MAGIC) - 1);
-	s3_buf_add(&b, fl ? fl : "", fl ? strlen(fl) + 1 : 1);
+	buf_add(&b, STATE_MAGIC, sizeof(STATE_MAGIC) - 1);
+	buf_add(&b, fl ? fl : "", fl ? strlen(fl) + 1 : 1);
 	for (i = 0; i < nk; i++)
-		s3_buf_add(&b, keys[i], strlen(keys[i]) + 1);
+		buf_add(&b, keys[i], strlen(keys[i]) + 1);
 	free(keys);
 	*lenp = b.len;
 	return b.p;
@@ -801,8 +749,8 @@ since_last(const char *url, const char *bucket, const char *prefix,
 	win.plen = plen;
 	win.kept = hmap_count(handed);
 	if (vflag)
-		fprintf(stderr, "s3ls: %s: %s, %zu keys handed out in the "
-		    "window, listing after %s%s\n", url,
+		warnx("%s: %s, %zu keys handed out in the "
+		    "window, listing after %s%s", url,
 		    lay == L_SIMPLE ? "simple layout" : lay == L_PART ?
 		    "partitioned layout" : lay == L_FLAT ? "flat keys" :
 		    "no state", hmap_count(handed),
@@ -862,6 +810,7 @@ out:
 	return rc;
 }
 
+/* List one URL (the --since forms included): 0, or 1 after a warning. */
 static int
 do_list(const char *url, const char *bucket, const char *prefix,
     const char *since)
@@ -897,6 +846,7 @@ do_list(const char *url, const char *bucket, const char *prefix,
 int
 main(int argc, char *argv[])
 {
+	const char *ans;
 	int cfgrc;
 	static const struct option lopts[] = {
 		{ "commit", no_argument, NULL, 'C' },
@@ -910,14 +860,8 @@ main(int argc, char *argv[])
 	long long n;
 	int ch, Aflag = 0, commit = 0, rc = 0, i;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("s3ls %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "s3ls", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt_long(argc, argv, "0Alv", lopts, NULL)) != -1)
 		switch (ch) {
@@ -979,10 +923,9 @@ main(int argc, char *argv[])
 	if ((cfgrc = s3_config_load(&cfg, Aflag || commit, err, sizeof(err))) != 0)
 		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag) {
-		cfg.trace = trace;
-		fprintf(stderr, "s3ls: endpoint %s://%s, region %s, "
-		    "credentials from %s\n", cfg.scheme, cfg.host, cfg.region,
-		    cfg.cred_source);
+		cfg.trace = warnx;
+		warnx("endpoint %s://%s, region %s, credentials from %s",
+		    cfg.scheme, cfg.host, cfg.region, cfg.cred_source);
 	}
 	s3_client_init(&cl, &cfg);
 	for (i = 0; i < argc; i++) {

@@ -17,6 +17,7 @@
 
 #include "out.h"
 #include "s3.h"
+#include "s3list.h"
 #include "s3xml.h"
 #include "sigv4.h"
 #include "util.h"
@@ -49,12 +50,6 @@ usage(void)
 	fprintf(stderr, "usage: s3put [-Anrv] [--delete] [-c cache-control] "
 	    "[-t content-type] file ... url\n");
 	exit(2);
-}
-
-static void
-trace(const char *msg)
-{
-	fprintf(stderr, "s3put: %s\n", msg);
 }
 
 static const struct {
@@ -104,6 +99,7 @@ content_type(const char *key)
 	return "application/octet-stream";
 }
 
+/* n bytes of d as lower-case hex into out. */
 static void
 hex(const unsigned char *d, size_t n, char *out)
 {
@@ -177,6 +173,7 @@ out:
 	return rc;
 }
 
+/* The Content-Type, Cache-Control and Content-MD5 headers of an upload. */
 static void
 put_headers(struct s3_request *r, const char *key, const struct sums *s)
 {
@@ -203,7 +200,7 @@ put_single(const char *bucket, const char *key, const struct s3_body *b,
 	r.payload_hash = s->sha256;
 	put_headers(&r, key, s);
 	rc = s3_perform(&cl, &r, b, &resp, err, errlen);
-	s3_buf_free(&resp.body);
+	buf_free(&resp.body);
 	return rc;
 }
 
@@ -214,6 +211,7 @@ struct mpu {
 	size_t		 nparts;
 };
 
+/* CreateMultipartUpload: u->upload_id, or -1 with err set. */
 static int
 mpu_start(struct mpu *u, char *err, size_t errlen)
 {
@@ -227,12 +225,12 @@ mpu_start(struct mpu *u, char *err, size_t errlen)
 	s3_req_query(&r, "uploads", NULL);
 	put_headers(&r, u->key, NULL);
 	if (s3_perform(&cl, &r, NULL, &resp, err, errlen) == -1) {
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 		return -1;
 	}
 	u->upload_id = resp.body.p ? s3xml_find(resp.body.p, resp.body.len,
 	    "UploadId") : NULL;
-	s3_buf_free(&resp.body);
+	buf_free(&resp.body);
 	if (u->upload_id == NULL || *u->upload_id == '\0') {
 		snprintf(err, errlen, "no UploadId in the answer");
 		return -1;
@@ -240,6 +238,7 @@ mpu_start(struct mpu *u, char *err, size_t errlen)
 	return 0;
 }
 
+/* UploadPart of body b as the next part; its ETag is kept. */
 static int
 mpu_part(struct mpu *u, const struct s3_body *b, const struct sums *s,
     char *err, size_t errlen)
@@ -263,34 +262,35 @@ mpu_part(struct mpu *u, const struct s3_body *b, const struct sums *s,
 	s3_req_query(&r, "uploadId", u->upload_id);
 	s3_req_header(&r, "Content-MD5", s->md5b64);
 	if (s3_perform(&cl, &r, b, &resp, err, errlen) == -1) {
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 		return -1;
 	}
-	s3_buf_free(&resp.body);
+	buf_free(&resp.body);
 	u->etags = xreallocarray(u->etags, u->nparts + 1, sizeof(*u->etags));
 	u->etags[u->nparts++] = xstrdup(resp.etag);
 	return 0;
 }
 
+/* CompleteMultipartUpload of the parts uploaded: 0, or -1 with err set. */
 static int
 mpu_complete(struct mpu *u, char *err, size_t errlen)
 {
 	struct s3_request r;
 	struct s3_response resp = { 0 };
-	struct s3_buf x = { 0 };
+	struct buf x = { 0 };
 	struct s3_body b = { 0 };
 	struct sums s;
 	char line[160], *code;
 	size_t i;
 	int rc = -1;
 
-	s3_buf_add(&x, "<CompleteMultipartUpload>", 25);
+	buf_add(&x, "<CompleteMultipartUpload>", 25);
 	for (i = 0; i < u->nparts; i++) {
 		snprintf(line, sizeof(line), "<Part><PartNumber>%zu</PartNumber>"
 		    "<ETag>%s</ETag></Part>", i + 1, u->etags[i]);
-		s3_buf_add(&x, line, strlen(line));
+		buf_add(&x, line, strlen(line));
 	}
-	s3_buf_add(&x, "</CompleteMultipartUpload>", 26);
+	buf_add(&x, "</CompleteMultipartUpload>", 26);
 	sums_mem(x.p, x.len, &s);
 	b.mem = x.p;
 	b.len = (long long)x.len;
@@ -310,11 +310,12 @@ mpu_complete(struct mpu *u, char *err, size_t errlen)
 		} else
 			rc = 0;
 	}
-	s3_buf_free(&resp.body);
-	s3_buf_free(&x);
+	buf_free(&resp.body);
+	buf_free(&x);
 	return rc;
 }
 
+/* Free u; with abort_it, abort the upload first. */
 static void
 mpu_free(struct mpu *u, int abort_it)
 {
@@ -331,7 +332,7 @@ mpu_free(struct mpu *u, int abort_it)
 		r.key = u->key;
 		s3_req_query(&r, "uploadId", u->upload_id);
 		(void)s3_perform(&cl, &r, NULL, &resp, err, sizeof(err));
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 	}
 	for (i = 0; i < u->nparts; i++)
 		free(u->etags[i]);
@@ -450,6 +451,10 @@ out:
 	return rc;
 }
 
+/*
+ * Upload the file path (or - for stdin) to bucket/key: 0, or 1 after a
+ * warning.
+ */
 static int
 put_path(const char *path, const char *bucket, const char *key)
 {
@@ -484,7 +489,7 @@ put_path(const char *path, const char *bucket, const char *key)
 		return 1;
 	}
 	if (vflag || nflag)
-		fprintf(stderr, "s3put: %s%s -> s3://%s/%s\n",
+		warnx("%s%s -> s3://%s/%s",
 		    nflag ? "would upload " : "", path, bucket, key);
 	return 0;
 }
@@ -609,69 +614,41 @@ cmprem(const void *a, const void *b)
 	    ((const struct remote *)b)->key);
 }
 
+/* What list_remote() collects. */
+struct remotes {
+	struct remote	**rp;
+	size_t		 *np;
+};
+
+/* A page of list_remote(): its keys and ETags, taken. */
+static int
+remote_page(struct s3xml_list *l, void *arg, char *err, size_t errlen)
+{
+	struct remotes *rs = arg;
+	struct remote *r;
+	size_t i;
+
+	for (i = 0; i < l->nobj; i++) {
+		*rs->rp = xreallocarray(*rs->rp, *rs->np + 1, sizeof(**rs->rp));
+		r = &(*rs->rp)[(*rs->np)++];
+		r->key = l->obj[i].key;
+		l->obj[i].key = NULL;
+		snprintf(r->etag, sizeof(r->etag), "%s", l->obj[i].etag);
+	}
+	return 0;
+}
+
+/* Append the objects under prefix to *rp (*np of them). */
 static int
 list_remote(const char *bucket, const char *prefix, struct remote **rp,
     size_t *np, char *err, size_t errlen)
 {
-	struct s3_request r;
-	struct s3_response resp;
-	struct s3xml_list l;
-	char *token = NULL;
-	size_t i;
+	struct s3_listing l = { 0 };
+	struct remotes rs = { rp, np };
 
-	for (;;) {
-		memset(&r, 0, sizeof(r));
-		memset(&resp, 0, sizeof(resp));
-		memset(&l, 0, sizeof(l));
-		r.method = "GET";
-		r.bucket = bucket;
-		s3_req_query(&r, "list-type", "2");
-		s3_req_query(&r, "encoding-type", "url");
-		if (*prefix)
-			s3_req_query(&r, "prefix", prefix);
-		if (token != NULL)
-			s3_req_query(&r, "continuation-token", token);
-		if (s3_perform(&cl, &r, NULL, &resp, err, errlen) == -1 ||
-		    s3xml_parse_list(resp.body.p ? resp.body.p : "",
-		    resp.body.len, &l, err, errlen) == -1) {
-			s3_buf_free(&resp.body);
-			s3xml_list_free(&l);
-			free(token);
-			return -1;
-		}
-		s3_buf_free(&resp.body);
-		for (i = 0; i < l.nobj; i++) {
-			*rp = xreallocarray(*rp, *np + 1, sizeof(**rp));
-			(*rp)[*np].key = l.obj[i].key;
-			l.obj[i].key = NULL;
-			snprintf((*rp)[*np].etag, sizeof((*rp)[*np].etag),
-			    "%s", l.obj[i].etag);
-			(*np)++;
-		}
-		if (l.truncated && token != NULL && l.next_token != NULL &&
-		    strcmp(token, l.next_token) == 0) {
-			/* Asking again would get the same page forever. */
-			snprintf(err, errlen, "the listing does not advance: "
-			    "continuation token %.64s repeated", token);
-			free(token);
-			s3xml_list_free(&l);
-			return -1;
-		}
-		free(token);
-		token = NULL;
-		if (l.truncated && l.next_token != NULL && *l.next_token) {
-			token = l.next_token;
-			l.next_token = NULL;
-		} else if (l.truncated) {
-			snprintf(err, errlen, "truncated listing without a "
-			    "continuation token");
-			s3xml_list_free(&l);
-			return -1;
-		}
-		s3xml_list_free(&l);
-		if (token == NULL)
-			return 0;
-	}
+	l.bucket = bucket;
+	l.prefix = prefix;
+	return s3_list(&cl, &l, remote_page, &rs, err, errlen);
 }
 
 /*
@@ -744,7 +721,7 @@ delete_stale(const char *bucket, const char *prefix,
 		    cmprf) != NULL)
 			continue;
 		if (vflag || nflag)
-			fprintf(stderr, "s3put: %sdelete s3://%s/%s\n",
+			warnx("%sdelete s3://%s/%s",
 			    nflag ? "would " : "", bucket, rem[i].key);
 		if (nflag)
 			continue;
@@ -757,11 +734,12 @@ delete_stale(const char *bucket, const char *prefix,
 			warnx("s3://%s/%s: %s", bucket, rem[i].key, err);
 			rc = 1;
 		}
-		s3_buf_free(&resp.body);
+		buf_free(&resp.body);
 	}
 	return rc;
 }
 
+/* -r: upload what changed under dir to the prefix (and --delete): 0 or 1. */
 static int
 sync_dir(const char *dir, const char *bucket, const char *prefix0)
 {
@@ -797,7 +775,7 @@ sync_dir(const char *dir, const char *bucket, const char *prefix0)
 		    strlen(hit->etag) == strlen(etag) + 2 &&
 		    strncasecmp(hit->etag + 1, etag, strlen(etag)) == 0) {
 			if (vflag)
-				fprintf(stderr, "s3put: %s: unchanged\n", path);
+				warnx("%s: unchanged", path);
 		} else if (put_path(path, bucket, key) != 0)
 			rc = 1;
 		free(key);
@@ -830,6 +808,7 @@ out:
 int
 main(int argc, char *argv[])
 {
+	const char *ans;
 	int cfgrc;
 	char err[S3_ERRLEN], *bucket, *key, *k;
 	const char *url, *base, *v;
@@ -840,14 +819,8 @@ main(int argc, char *argv[])
 		{ NULL, 0, NULL, 0 }
 	};
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("s3put %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "s3put", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt_long(argc, argv, "Ac:nrt:v", lopts, NULL)) != -1)
 		switch (ch) {
@@ -900,7 +873,7 @@ main(int argc, char *argv[])
 	if ((cfgrc = s3_config_load(&cfg, Aflag, err, sizeof(err))) != 0)
 		errx(cfgrc == -2 ? 1 : 2, "%s", err);
 	if (vflag)
-		cfg.trace = trace;
+		cfg.trace = warnx;
 	s3_client_init(&cl, &cfg);
 	for (i = 0; i < argc - 1; i++) {
 		if (rflag) {
