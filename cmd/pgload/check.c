@@ -74,7 +74,6 @@ utf8ok(const unsigned char *s, size_t n)
 	return 1;
 }
 
-
 /* An unsigned decimal no greater than max, or \N. */
 static const char *
 checknum(const char *f, size_t n, unsigned long long max)
@@ -310,7 +309,6 @@ escapesok(const char *line, size_t len)
 	}
 	return 1;
 }
-
 
 /* The message for a line of n fields, not pl.ncols. */
 const char *

@@ -53,7 +53,7 @@
 #define C_EXTRA		LOGLINE_COL_EXTRA
 #define C(field)	LOGLINE_COL(field)	/* C(LL_KEY): key's column */
 
-/* The dictionaries: their kinds, as pgload_miss and pgload_dict() number them. */
+/* The dictionaries, numbered as pgload_miss and pgload_dict() take them. */
 enum { D_BUCKET = 1, D_OBJECT, D_CLIENT, D_REQUESTER, D_OPERATION, D_UA,
     D_ENDPOINT, D_URI, ND };
 
@@ -120,7 +120,11 @@ struct pgload {
 	size_t		 ncols;		/* fields per input line */
 	char		**colnames;	/* for messages */
 
-	/* The loader's (the main thread's with -t). */
+	/*
+	 * The loader's.  The main thread uses them before the loader starts
+	 * and while it is idle (setaside()) or ended; with -t, always.  The
+	 * summer reads ld and nbatch between kicksummer() and waitsummer().
+	 */
 	PGconn		*conn;		/* the main connection */
 	char		*obuf;		/* COPY data not yet sent */
 	size_t		 olen;

@@ -86,7 +86,6 @@ handoff(void)
 	batch_clear(fill);
 }
 
-
 /*
  * The size of the batch being filled.  The first batches of a large -b
  * are a tenth of it, then a fifth, ...: the loader starts at once and

@@ -58,7 +58,6 @@ static struct hmap *acli, *areq;
 static struct rsum *rcli, *rreq;
 static size_t	 ncli, nreq, capcli, capreq;
 
-
 static PGconn	*sconn;			/* the queue's rows go here */
 static char	*ekey;			/* a daily_error key being built */
 static size_t	 ekeysize;
