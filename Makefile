@@ -34,7 +34,9 @@ S3LS_OBJ = cmd/s3ls/s3ls.o
 S3CAT_OBJ = cmd/s3cat/s3cat.o
 S3PUT_OBJ = cmd/s3put/s3put.o
 LOGPARSE_OBJ = cmd/logparse/logparse.o
-PGLOAD_OBJ = cmd/pgload/pgload.o
+PGLOAD_OBJ = cmd/pgload/main.o cmd/pgload/check.o cmd/pgload/table.o \
+    cmd/pgload/reader.o cmd/pgload/batch.o cmd/pgload/dict.o \
+    cmd/pgload/copybin.o cmd/pgload/sums.o cmd/pgload/txn.o cmd/pgload/fold.o
 ENCODEFETCH_OBJ = cmd/encodefetch/encodefetch.o
 REPORT_OBJ = cmd/report/report.o
 CMDOBJ = $(S3LS_OBJ) $(S3CAT_OBJ) $(S3PUT_OBJ) $(LOGPARSE_OBJ) $(PGLOAD_OBJ) \

@@ -3,9 +3,9 @@
  * libFuzzer target for pgload's line checks (run it with
  * fuzz/run-pgcheck.sh): checkline() decides which input lines reach the
  * server, so a line it passes that the server refuses fails a whole batch
- * (and, before issue 18, the nightly load).  pgload.c is included whole
- * (its main renamed), so that the checks are fuzzed as pgload runs them,
- * without moving them out of it.
+ * (and, before issue 18, the nightly load).  pgload's files are included
+ * whole (its main renamed), so that the checks are fuzzed as pgload runs
+ * them, the -t column types (table.c's statics) set here.
  *
  * Input: byte 0 picks logs mode (29 columns) or -t mode, and in -t mode
  * the number of columns; bytes 1-8 pick each -t column's type and NOT
@@ -22,8 +22,17 @@
  * and that a refused line names a column in range (or the whole line).
  */
 #define main pgload_main
-#include "../cmd/pgload/pgload.c"
+#include "../cmd/pgload/main.c"
 #undef main
+#include "../cmd/pgload/batch.c"
+#include "../cmd/pgload/check.c"
+#include "../cmd/pgload/copybin.c"
+#include "../cmd/pgload/dict.c"
+#include "../cmd/pgload/fold.c"
+#include "../cmd/pgload/reader.c"
+#include "../cmd/pgload/sums.c"
+#include "../cmd/pgload/table.c"
+#include "../cmd/pgload/txn.c"
 
 #include <ctype.h>
 #include "oracle.h"
@@ -145,18 +154,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 9)
 		return 0;
-	logsmode = data[0] & 1;
-	if (logsmode)
-		ncols = NLOGCOLS;
+	pl.logsmode = data[0] & 1;
+	if (pl.logsmode)
+		pl.ncols = NLOGCOLS;
 	else {
-		ncols = 1 + (data[0] >> 1) % TCOLS;
+		pl.ncols = 1 + (data[0] >> 1) % TCOLS;
 		for (i = 0; i < TCOLS; i++) {
 			types[i] = data[1 + i] % (T_INTARR + 1);
 			notnull[i] = data[1 + i] >> 7;
 		}
 		coltype = types;
 		colnotnull = notnull;
-		colnames = names;
+		pl.colnames = names;
 		if (tf == NULL) {
 			tf = xreallocarray(NULL, TCOLS, sizeof(*tf));
 			tn = xreallocarray(NULL, TCOLS, sizeof(*tn));
@@ -166,7 +175,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	line = xmalloc(len ? len : 1);
 	memcpy(line, data + 9, len);
 	why = checkline(line, len, &col, f, fn);
-	check(col <= ncols);
+	check(col <= pl.ncols);
 	if (why != NULL) {
 		check(*why != '\0');
 		free(line);
@@ -174,14 +183,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	dec = xmalloc(len + 1);
 	k = fields(line, len, NULL, NULL, 0);
-	check(k == ncols);
-	for (i = 0; i < ncols; i++) {
-		const char *p = logsmode ? f[i] : tf[i];
-		size_t n = logsmode ? fn[i] : tn[i], m;
+	check(k == pl.ncols);
+	for (i = 0; i < pl.ncols; i++) {
+		const char *p = pl.logsmode ? f[i] : tf[i];
+		size_t n = pl.logsmode ? fn[i] : tn[i], m;
 
 		check(p >= line && p + n <= line + len);
 		if (isnull(p, n)) {
-			check(logsmode || !notnull[i]);
+			check(pl.logsmode || !notnull[i]);
 			continue;
 		}
 		m = decode(p, n, dec);
@@ -190,7 +199,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tbtext(&o, p, n);
 		check(o.len == m + 4 && memcmp(o.b + 4, dec, m) == 0);
 		dec[m] = '\0';
-		if (!logsmode)
+		if (!pl.logsmode)
 			checktype(types[i], (char *)dec, m);
 	}
 	free(o.b);

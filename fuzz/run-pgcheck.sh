@@ -23,7 +23,7 @@ $CC -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
     -D_GNU_SOURCE -I../lib $DEP -o pgcheck_fuzz pgcheck_fuzz.c \
     ../lib/day.c ../lib/hll.c ../lib/hmap.c ../lib/lineio.c ../lib/logline.c \
     ../lib/migrate.c ../lib/migrations.c ../lib/out.c ../lib/pg.c \
-    ../lib/pgval.c ../lib/utf8.c ../lib/util.c $LIBS -lpthread -lm
+    ../lib/pgval.c ../lib/progress.c ../lib/utf8.c ../lib/util.c $LIBS -lpthread -lm
 mkdir -p pgcheck-corpus findings
 exec ./pgcheck_fuzz -max_total_time="$secs" -max_len=4096 -timeout=10 \
     -artifact_prefix=findings/pgcheck- -print_final_stats=1 \

@@ -54,3 +54,20 @@ progress_done(const struct progress *p, char *buf, size_t size)
 	snprintf(buf, size, "%llu %s in %.1f s (%.0f %s/s)", p->n, p->unit, t,
 	    t > 0 ? (double)p->n / t : 0.0, p->unit);
 }
+
+double
+progress_elapsed(const struct progress *p)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return elapsed(&p->start, &now);
+}
+
+double
+progress_rate(const struct progress *p)
+{
+	double t = progress_elapsed(p);
+
+	return t > 0 ? (double)p->n / t : 0.0;
+}

@@ -31,6 +31,15 @@ void	progress_init(struct progress *p, const char *unit, double every);
 int	progress_add(struct progress *p, unsigned long long n, char *buf,
 	    size_t size);
 
+/* Seconds since progress_init(p). */
+double	progress_elapsed(const struct progress *p);
+
+/*
+ * p->n per second since progress_init(p), 0 at the start; for a program
+ * that prints its own line (pgload's per batch).
+ */
+double	progress_rate(const struct progress *p);
+
 /* The final line: "N UNIT in S s (R UNIT/s)", into buf. */
 void	progress_done(const struct progress *p, char *buf, size_t size);
 
