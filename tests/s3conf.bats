@@ -96,7 +96,7 @@ sign_both() {
 	# Built with the flags of the library (make check passes them on), so
 	# that a sanitizer build links.
 	cc ${S3LOGS_CFLAGS:-} -D_GNU_SOURCE -I"$ROOT/lib" -o "$T/s3sigv4test" \
-	    "$ROOT/tests/s3sigv4test.c" "$ROOT/lib/libs3logs.a" ${S3LOGS_LDFLAGS:-} \
+	    "$ROOT/tests/unit/s3sigv4test.c" "$ROOT/lib/libs3logs.a" ${S3LOGS_LDFLAGS:-} \
 	    $(pkg-config --libs libcrypto libcurl)
 	E=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	K=(AKIDEXAMPLE 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY')
