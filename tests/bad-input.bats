@@ -3,7 +3,7 @@
 # database cannot hold, escapes that make bytes it refuses, lines of any
 # length, a portal that sends huge tokens, trickles, or is down, and
 # report_key's row deleted.  Servers: the harness's PostgreSQL, and the
-# stand-ins tests/fixtures/portal/portal.py and tests/harness/hugeportal.py.
+# stand-ins tests/harness/portal.py and tests/harness/hugeportal.py.
 load helper
 
 setup() {
@@ -54,7 +54,7 @@ maxrss() {
 	         f('ENCFF000003', '2019-01-07T00:00:00Z', file_size=9999999999999999999)]
 	json.dump({'files': files, 'datasets': [], 'labs': [], 'awards': []}, open(sys.argv[1], 'w'))
 	EOF
-	start "$FIXTURES/portal/portal.py" --objects "$T/objects.json"
+	start "$ROOT/tests/harness/portal.py" --objects "$T/objects.json"
 	run -0 --separate-stderr encodefetch -u "$URL" files
 	[ "$(wc -l <<<"$output")" -eq 3 ]
 	[[ "$stderr" == *'/files/ENCFF000003/: file_size: "9999999999999999999": not an integer in the range of bigint, loaded as NULL'* ]]
@@ -99,7 +99,7 @@ maxrss() {
 
 @test "encodefetch: a portal that answers 503 to every range gives up after 3 ranges in a row" {
 	# Probes (limit=1) are answered; every limit=all range gets 503.
-	start "$FIXTURES/portal/portal.py" --fail503 100000
+	start "$ROOT/tests/harness/portal.py" --fail503 100000
 	run -1 --separate-stderr encodefetch -r 1 -u "$URL" files
 	[ "$output" = "" ]
 	[[ "$stderr" == *"encodefetch: files: giving up: 3 ranges in a row failed" ]]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# encodefetch against the fixture portal (tests/fixtures/portal/portal.py,
+# encodefetch against the fixture portal (tests/harness/portal.py,
 # started per test on a free loopback port and killed at teardown).
 load helper
 
@@ -9,7 +9,7 @@ OBJECTS=$FIXTURES/portal/objects.json
 portal_start() {
 	local pf=$BATS_TEST_TMPDIR/portal.port i
 	rm -f "$pf"
-	python3 "$FIXTURES/portal/portal.py" --port-file "$pf" \
+	python3 "$ROOT/tests/harness/portal.py" --port-file "$pf" \
 	    --log "$BATS_TEST_TMPDIR/portal.log" "$@" 3>&- &
 	PORTAL_PID=$!
 	for i in $(seq 100); do

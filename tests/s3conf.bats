@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Configuration the way the AWS CLI resolves it; SigV4 against botocore.
 load helper
-load fixtures/s3/s3helper
+load harness/s3helper
 
 setup() {
 	need_servers
@@ -64,7 +64,7 @@ teardown() {
 
 @test "config: instance-profile credentials from IMDSv2 (fake metadata service)" {
 	port=$(freeport)
-	python3 "$FIXTURES/s3/fakeimds.py" "$port" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$T/imds.log" 3>&- &
+	python3 "$ROOT/tests/harness/fakeimds.py" "$port" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$T/imds.log" 3>&- &
 	IMDS_PID=$!
 	for _ in $(seq 50); do python3 -c "import socket,sys; socket.create_connection((\"127.0.0.1\", $port))" 2>/dev/null && break; sleep 0.1; done
 	b=$(mkbucket imds)
@@ -88,7 +88,7 @@ GET /latest/meta-data/iam/security-credentials/s3logs-role token=yes" ]
 # sign ARGS: our signer and botocore's on the same request, same instant.
 sign_both() {
 	"$T/s3sigv4test" "$@" >"$T/ours"
-	python3 "$FIXTURES/s3/sigv4ref.py" "$@" >"$T/theirs"
+	python3 "$ROOT/tests/harness/sigv4ref.py" "$@" >"$T/theirs"
 	diff "$T/ours" "$T/theirs"
 }
 

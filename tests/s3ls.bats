@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # s3ls: listing against the real RGW, --since, the exactly-once cursor.
 load helper
-load fixtures/s3/s3helper
+load harness/s3helper
 
 setup() {
 	need_servers
