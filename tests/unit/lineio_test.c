@@ -67,7 +67,7 @@ lines(void)
 
 	l = from(in, sizeof(in) - 1, &fd);
 	s = lio_next(l, &len);
-	CHECK(s != NULL && len == 3 && memcmp(s, "one", 3) == 0);
+	CHECK_BYTES(s, len, "one");
 	CHECK_INT(lio_lineno(l), 1);
 	CHECK_INT(lio_terminated(l), 1);
 	CHECK_INT(lio_toolong(l), 0);
@@ -75,9 +75,9 @@ lines(void)
 	CHECK(s != NULL && len == 0);
 	CHECK_INT(lio_lineno(l), 2);
 	s = lio_next(l, &len);		/* the \r is kept */
-	CHECK(s != NULL && len == 4 && memcmp(s, "two\r", 4) == 0);
+	CHECK_BYTES(s, len, "two\r");
 	s = lio_next(l, &len);		/* a last line with no newline */
-	CHECK(s != NULL && len == 4 && memcmp(s, "last", 4) == 0);
+	CHECK_BYTES(s, len, "last");
 	CHECK_INT(lio_terminated(l), 0);
 	CHECK_INT(lio_lineno(l), 4);
 	CHECK(lio_next(l, &len) == NULL);
@@ -99,7 +99,7 @@ nul(void)
 
 	l = from(in, sizeof(in) - 1, &fd);
 	s = lio_next(l, &len);
-	CHECK(s != NULL && len == 3 && memcmp(s, "a\0b", 3) == 0);
+	CHECK_BYTES(s, len, "a\0b");
 	s[0] = 'X';
 	s = lio_next(l, &len);
 	CHECK(s != NULL && len == 1 && s[0] == '\0');
@@ -129,7 +129,7 @@ longlines(void)
 		bad += s[i] != (char)('a' + i % 26);
 	CHECK_INT(bad, 0);
 	s = lio_next(l, &len);
-	CHECK(s != NULL && len == 5 && memcmp(s, "short", 5) == 0);
+	CHECK_BYTES(s, len, "short");
 	s = lio_next(l, &len);
 	CHECK_INT(len, n - big - 7);
 	CHECK_INT(lio_terminated(l), 0);
@@ -164,14 +164,14 @@ setmax(void)
 	CHECK(s != NULL && len == 10);
 	CHECK_INT(lio_toolong(l), 0);
 	s = lio_next(l, &len);
-	CHECK(s != NULL && len == 10 && memcmp(s, "xxxxxxxxxx", 10) == 0);
+	CHECK_BYTES(s, len, "xxxxxxxxxx");
 	CHECK_INT(lio_toolong(l), big);
 	CHECK_INT(lio_lineno(l), 2);
 	s = lio_next(l, &len);
-	CHECK(s != NULL && len == 10 && memcmp(s, "0123456789", 10) == 0);
+	CHECK_BYTES(s, len, "0123456789");
 	CHECK_INT(lio_toolong(l), 11);
 	s = lio_next(l, &len);
-	CHECK(s != NULL && len == 2 && memcmp(s, "ok", 2) == 0);
+	CHECK_BYTES(s, len, "ok");
 	CHECK_INT(lio_toolong(l), 0);
 	CHECK_INT(lio_lineno(l), 4);
 	s = lio_next(l, &len);
@@ -219,13 +219,13 @@ pipes(void)
 	close(p[1]);
 	l = lio_open(p[0]);
 	s = lio_next(l, &len);
-	CHECK(s != NULL && len == 5 && memcmp(s, "alpha", 5) == 0);
+	CHECK_BYTES(s, len, "alpha");
 	s = lio_next(l, &len);
-	CHECK(s != NULL && len == 5 && memcmp(s, "be\0ta", 5) == 0);
+	CHECK_BYTES(s, len, "be\0ta");
 	s = lio_next(l, &len);
 	CHECK(s != NULL && len == 0);
 	s = lio_next(l, &len);
-	CHECK(s != NULL && len == 5 && memcmp(s, "gamma", 5) == 0);
+	CHECK_BYTES(s, len, "gamma");
 	CHECK_INT(lio_terminated(l), 0);
 	CHECK(lio_next(l, &len) == NULL);
 	CHECK_INT(lio_error(l), 0);

@@ -20,34 +20,33 @@ mk(unsigned char *h, uint64_t a, uint64_t b)
 	memcpy(h + 8, &b, 8);
 }
 
+/* seen_add of the hash mk(a, b). */
+static int
+add(struct seen *s, uint64_t a, uint64_t b)
+{
+	unsigned char h[16];
+
+	mk(h, a, b);
+	return seen_add(s, h);
+}
+
 static void
 basic(void)
 {
 	struct seen *s = seen_new(2);		/* window 4 */
-	unsigned char h[16];
 	int i;
 
-	for (i = 0; i < 4; i++) {
-		mk(h, (uint64_t)i, 0);
-		CHECK_INT(seen_add(s, h), 0);
-	}
-	for (i = 0; i < 4; i++) {
-		mk(h, (uint64_t)i, 0);
-		CHECK_INT(seen_add(s, h), 1);
-	}
-	mk(h, 4, 0);
-	CHECK_INT(seen_add(s, h), 0);		/* evicts 0 */
-	mk(h, 0, 0);
-	CHECK_INT(seen_add(s, h), 0);		/* forgotten: new, evicts 1 */
-	mk(h, 2, 0);
-	CHECK_INT(seen_add(s, h), 1);
-	mk(h, 1, 0);
-	CHECK_INT(seen_add(s, h), 0);
+	for (i = 0; i < 4; i++)
+		CHECK_INT(add(s, (uint64_t)i, 0), 0);
+	for (i = 0; i < 4; i++)
+		CHECK_INT(add(s, (uint64_t)i, 0), 1);
+	CHECK_INT(add(s, 4, 0), 0);		/* evicts 0 */
+	CHECK_INT(add(s, 0, 0), 0);		/* forgotten: new, evicts 1 */
+	CHECK_INT(add(s, 2, 0), 1);
+	CHECK_INT(add(s, 1, 0), 0);
 	/* a repeat does not refresh: 2 is the oldest now */
-	mk(h, 9, 0);
-	CHECK_INT(seen_add(s, h), 0);
-	mk(h, 2, 0);
-	CHECK_INT(seen_add(s, h), 0);
+	CHECK_INT(add(s, 9, 0), 0);
+	CHECK_INT(add(s, 2, 0), 0);
 	seen_free(s);
 	seen_free(NULL);
 }
@@ -59,14 +58,12 @@ fullhash(void)
 	struct seen *s = seen_new(4);
 	unsigned char h[16];
 
-	mk(h, 7, 1);
-	CHECK_INT(seen_add(s, h), 0);
+	CHECK_INT(add(s, 7, 1), 0);
 	mk(h, 7, 2);
 	CHECK_INT(seen_add(s, h), 0);
 	h[15] ^= 0x80;
 	CHECK_INT(seen_add(s, h), 0);
-	mk(h, 7, 1);
-	CHECK_INT(seen_add(s, h), 1);
+	CHECK_INT(add(s, 7, 1), 1);
 	seen_free(s);
 }
 
@@ -75,18 +72,12 @@ static void
 clamp(void)
 {
 	struct seen *s = seen_new(0);
-	unsigned char h[16];
 
-	mk(h, 1, 1);
-	seen_add(s, h);
-	mk(h, 2, 2);
-	seen_add(s, h);
-	mk(h, 1, 1);
-	CHECK_INT(seen_add(s, h), 1);
-	mk(h, 3, 3);
-	CHECK_INT(seen_add(s, h), 0);		/* evicts 1 */
-	mk(h, 1, 1);
-	CHECK_INT(seen_add(s, h), 0);
+	add(s, 1, 1);
+	add(s, 2, 2);
+	CHECK_INT(add(s, 1, 1), 1);
+	CHECK_INT(add(s, 3, 3), 0);		/* evicts 1 */
+	CHECK_INT(add(s, 1, 1), 0);
 	seen_free(s);
 }
 
@@ -97,7 +88,6 @@ model(void)
 	enum { LOG2 = 4, WIN = 1 << LOG2, OPS = 200000 };
 	struct seen *s = seen_new(LOG2);
 	uint64_t fifo[WIN][2], a, b;
-	unsigned char h[16];
 	unsigned x = 12345;
 	size_t n = 0, head = 0, i;
 	int want, got, bad = 0, op;
@@ -111,8 +101,7 @@ model(void)
 		for (i = 0; i < n; i++)
 			if (fifo[i][0] == a && fifo[i][1] == b)
 				want = 1;
-		mk(h, a, b);
-		got = seen_add(s, h);
+		got = add(s, a, b);
 		bad += got != want;
 		if (!want) {
 			if (n < WIN)

@@ -14,26 +14,27 @@
 static void
 encode(void)
 {
+	static const struct {
+		const char	*in;
+		size_t		 len;
+		int		 keep_slash;
+		const char	*want;
+	} t[] = {
+		{ "AZaz09-._~", 10, 0, "AZaz09-._~" },
+		{ "a b/c+d=e&f", 11, 1, "a%20b/c%2Bd%3De%26f" },
+		{ "a b/c", 5, 0, "a%20b%2Fc" },
+		{ "\xc3\xa9*'()!%", 8, 0, "%C3%A9%2A%27%28%29%21%25" },
+		{ "a\0b", 3, 0, "a%00b" },	/* the length counts, not a NUL */
+		{ "", 0, 1, "" },
+	};
+	size_t i;
 	char *s;
 
-	s = sigv4_encode("AZaz09-._~", 10, 0);
-	CHECK_STR(s, "AZaz09-._~");
-	free(s);
-	s = sigv4_encode("a b/c+d=e&f", 11, 1);
-	CHECK_STR(s, "a%20b/c%2Bd%3De%26f");
-	free(s);
-	s = sigv4_encode("a b/c", 5, 0);
-	CHECK_STR(s, "a%20b%2Fc");
-	free(s);
-	s = sigv4_encode("\xc3\xa9*'()!%", 8, 0);
-	CHECK_STR(s, "%C3%A9%2A%27%28%29%21%25");
-	free(s);
-	s = sigv4_encode("a\0b", 3, 0);		/* the length counts */
-	CHECK_STR(s, "a%00b");
-	free(s);
-	s = sigv4_encode("", 0, 1);
-	CHECK_STR(s, "");
-	free(s);
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		s = sigv4_encode(t[i].in, t[i].len, t[i].keep_slash);
+		CHECK_STR(s, t[i].want);
+		free(s);
+	}
 }
 
 static void

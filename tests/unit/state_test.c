@@ -96,7 +96,7 @@ replace(void)
 	CHECK_INT(state_write(at("cur"), "new", 3), 0);
 	CHECK_INT(entries(dir), before);
 	p = state_read(at("cur"), &n);
-	CHECK(p != NULL && n == 3 && memcmp(p, "new", 3) == 0);
+	CHECK_BYTES(p, n, "new");
 	free(p);
 }
 
@@ -132,7 +132,7 @@ errors(void)
 	}
 	CHECK_INT(chmod(dir, 0700), 0);
 	p = state_read(at("keep"), &n);
-	CHECK(p != NULL && n == 4 && memcmp(p, "kept", 4) == 0);
+	CHECK_BYTES(p, n, "kept");
 	free(p);
 }
 
@@ -147,13 +147,13 @@ promote(void)
 	CHECK_INT(state_promote(at("pnew"), at("pcur")), 0);
 	CHECK_INT(access(at("pnew"), F_OK), -1);
 	p = state_read(at("pcur"), &n);
-	CHECK(p != NULL && n == 4 && memcmp(p, "next", 4) == 0);
+	CHECK_BYTES(p, n, "next");
 	free(p);
 	errno = 0;
 	CHECK_INT(state_promote(at("pnew"), at("pcur")), -1);
 	CHECK_INT(errno, ENOENT);
 	p = state_read(at("pcur"), &n);
-	CHECK(p != NULL && n == 4 && memcmp(p, "next", 4) == 0);
+	CHECK_BYTES(p, n, "next");
 	free(p);
 }
 

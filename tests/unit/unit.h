@@ -64,6 +64,17 @@ unit_fail(const char *file, int line)
 	} \
 } while (0)
 
+/* n bytes at p (NULL fails) are those of the string literal lit. */
+#define CHECK_BYTES(p, n, lit) do { \
+	unit_checks++; \
+	if ((p) == NULL || (n) != sizeof(lit) - 1 || \
+	    memcmp((p), (lit), sizeof(lit) - 1) != 0) { \
+		unit_fail(__FILE__, __LINE__); \
+		fprintf(stderr, "%s (%zu bytes) is not %s\n", #p, \
+		    (size_t)(n), #lit); \
+	} \
+} while (0)
+
 #define RUN(f) unit_run(#f, f)
 
 static void
