@@ -102,6 +102,15 @@ cmd/encodefetch/encodefetch: $(ENCODEFETCH_OBJ) lib/libs3logs.a
 cmd/report/report: $(REPORT_OBJ) lib/libs3logs.a
 	$(LINK) $(REPORT_OBJ) $(LINKLIBS)
 
+# Unit tests of lib/, one program per module: `make unit` builds and runs
+# them; `make check` runs them too, through tests/unit.bats.
+UNIT != ls tests/unit/*_test.c 2>/dev/null | sed 's/\.c$$//' || :
+unit: $(UNIT)
+	@for t in $(UNIT); do $$t || exit 1; done
+$(UNIT): lib/libs3logs.a tests/unit/unit.h $(LIBHDR)
+.c:
+	$(CC) $(TKCFLAGS) $(LDFLAGS) -o $@ $< $(LINKLIBS)
+
 # Tests that compile a helper program need the flags the library was built
 # with (a sanitizer build cannot link otherwise).
 check: FRC
@@ -128,6 +137,6 @@ uninstall: FRC
 	rm -f $(DESTDIR)$(MANPREFIX)/man7/s3logs.7
 
 clean: FRC
-	rm -f $(BINS) $(CMDOBJ) $(LIBOBJ) lib/libs3logs.a lib/migrations.c
+	rm -f $(BINS) $(CMDOBJ) $(LIBOBJ) lib/libs3logs.a lib/migrations.c $(UNIT)
 
 FRC:

@@ -1,7 +1,7 @@
 #!/bin/sh
 # encodefetch.sh: peak memory of encodefetch on one streamed limit=all answer
 # of N synthetic File objects (default 1000000), served by the fixture portal
-# (tests/fixtures/portal/portal.py --synth N, all in one month, so one
+# (tests/harness/portal.py --synth N, all in one month, so one
 # response carries them all).  The peer, in the same run, is the old way:
 # the same limit=all response read whole and parsed in memory
 # (Python json.load, as the 2019 loader did with requests' .json()).  The
@@ -30,7 +30,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-python3 "$ROOT/tests/fixtures/portal/portal.py" --synth "$N" \
+python3 "$ROOT/tests/harness/portal.py" --synth "$N" \
     --port-file "$TMP/port" </dev/null >/dev/null 2>&1 &
 PID=$!
 i=0

@@ -8,7 +8,7 @@
 #        encodefetch and logparse; build one from an older commit)
 #
 # Needs no database: the portals are tests/harness/hugeportal.py and
-# tests/fixtures/portal/portal.py on loopback.  Every run is limited to 60 s
+# tests/harness/portal.py on loopback.  Every run is limited to 60 s
 # (timeout(1)): "timeout" means the program had not finished.  Writes the
 # report to stdout and bench/results/hostile.txt.  /usr/bin/time -v gives
 # wall time and peak RSS.
@@ -70,7 +70,7 @@ w.write(b"\n")' >"$T/huge.log"
 cat tests/fixtures/logparse/good.log >>"$T/huge.log"
 measure "logparse, a 200 MiB line then good.log, old" "$(bin "$OLD" logparse)" "$T/huge.log"
 measure "logparse, a 200 MiB line then good.log, new" "$(bin "$NEW" logparse)" "$T/huge.log"
-portal tests/fixtures/portal/portal.py --fail503 1000000
+portal tests/harness/portal.py --fail503 1000000
 measure "encodefetch -r 1 files, every range 503, old" "$(bin "$OLD" encodefetch)" -r 1 -u "$URL" files
 echo "  ranges requested: $(grep -c limit=all "$T/portal.log")"
 : >"$T/portal.log"

@@ -3,7 +3,7 @@
 # database cannot hold, escapes that make bytes it refuses, lines of any
 # length, a portal that sends huge tokens, trickles, or is down, and
 # report_key's row deleted.  Servers: the harness's PostgreSQL, and the
-# stand-ins tests/fixtures/portal/portal.py and tests/harness/hugeportal.py.
+# stand-ins tests/harness/portal.py and tests/harness/hugeportal.py.
 load helper
 
 setup() {
@@ -11,24 +11,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "${PORTAL_PID:-}" ]; then
-		kill "$PORTAL_PID" 2>/dev/null || true
-		wait "$PORTAL_PID" 2>/dev/null || true
-	fi
-}
-
-# start SCRIPT ARGS: a stand-in portal on a free port; sets URL.
-start() {
-	local pf=$T/portal.port i
-	rm -f "$pf"
-	python3 "$@" --port-file "$pf" --log "$T/portal.log" 3>&- &
-	PORTAL_PID=$!
-	for i in $(seq 100); do
-		[ -s "$pf" ] && break
-		sleep 0.1
-	done
-	[ -s "$pf" ] || { echo "portal did not start" >&2; return 1; }
-	URL=http://127.0.0.1:$(cat "$pf")
+	stop_bg "${STANDIN_PID:-}"
 }
 
 # maxrss FILE: the "Maximum resident set size" (KB) of /usr/bin/time -v.
@@ -54,7 +37,7 @@ maxrss() {
 	         f('ENCFF000003', '2019-01-07T00:00:00Z', file_size=9999999999999999999)]
 	json.dump({'files': files, 'datasets': [], 'labs': [], 'awards': []}, open(sys.argv[1], 'w'))
 	EOF
-	start "$FIXTURES/portal/portal.py" --objects "$T/objects.json"
+	standin_start "$ROOT/tests/harness/portal.py" --objects "$T/objects.json"
 	run -0 --separate-stderr encodefetch -u "$URL" files
 	[ "$(wc -l <<<"$output")" -eq 3 ]
 	[[ "$stderr" == *'/files/ENCFF000003/: file_size: "9999999999999999999": not an integer in the range of bigint, loaded as NULL'* ]]
@@ -69,27 +52,27 @@ maxrss() {
 }
 
 @test "encodefetch: a huge JSON string fails at --max-value, in bounded memory; a smaller one loads" {
-	start "$ROOT/tests/harness/hugeportal.py" --string 40000000
+	standin_start "$ROOT/tests/harness/hugeportal.py" --string 40000000
 	run -1 --separate-stderr /usr/bin/time -v -o "$T/time" encodefetch -r 1 -u "$URL" labs
 	[ "$output" = "" ]
 	[[ "$stderr" == "encodefetch: labs (all): HTTP 200: a JSON value longer than 4194304 bytes (see --max-value) after "* ]]
 	echo "max RSS $(maxrss "$T/time") KB" >&3
 	[ "$(maxrss "$T/time")" -lt 65536 ]
 	teardown
-	start "$ROOT/tests/harness/hugeportal.py" --string 3000000
+	standin_start "$ROOT/tests/harness/hugeportal.py" --string 3000000
 	run -0 --separate-stderr encodefetch -u "$URL" labs
 	[ "$stderr" = "" ]
 	[ "$(cut -f2 <<<"$output" | wc -c)" -eq 3000001 ]
 	run -1 --separate-stderr encodefetch -r 1 --max-value 1048576 -u "$URL" labs
 	[[ "$stderr" == *"a JSON value longer than 1048576 bytes"* ]]
 	teardown
-	start "$ROOT/tests/harness/hugeportal.py" --number 5000000
+	standin_start "$ROOT/tests/harness/hugeportal.py" --number 5000000
 	run -1 --separate-stderr encodefetch -r 1 -u "$URL" labs
 	[[ "$stderr" == *"a JSON value longer than 4194304 bytes"* ]]
 }
 
 @test "encodefetch --timeout: a portal that trickles a byte at a time is cut off" {
-	start "$ROOT/tests/harness/hugeportal.py" --trickle 0.2
+	standin_start "$ROOT/tests/harness/hugeportal.py" --trickle 0.2
 	run -1 --separate-stderr encodefetch -r 1 --timeout 2 -u "$URL" labs
 	[ "$output" = "" ]
 	[[ "$stderr" == "encodefetch: labs (all): Timeout was reached"*"(gave up after 1 tries)" ]]
@@ -99,7 +82,7 @@ maxrss() {
 
 @test "encodefetch: a portal that answers 503 to every range gives up after 3 ranges in a row" {
 	# Probes (limit=1) are answered; every limit=all range gets 503.
-	start "$FIXTURES/portal/portal.py" --fail503 100000
+	standin_start "$ROOT/tests/harness/portal.py" --fail503 100000
 	run -1 --separate-stderr encodefetch -r 1 -u "$URL" files
 	[ "$output" = "" ]
 	[[ "$stderr" == *"encodefetch: files: giving up: 3 ranges in a row failed" ]]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# encodefetch against the fixture portal (tests/fixtures/portal/portal.py,
+# encodefetch against the fixture portal (tests/harness/portal.py,
 # started per test on a free loopback port and killed at teardown).
 load helper
 
@@ -7,24 +7,11 @@ OBJECTS=$FIXTURES/portal/objects.json
 
 # portal_start [PORTAL OPTIONS]: start the fixture portal, set URL.
 portal_start() {
-	local pf=$BATS_TEST_TMPDIR/portal.port i
-	rm -f "$pf"
-	python3 "$FIXTURES/portal/portal.py" --port-file "$pf" \
-	    --log "$BATS_TEST_TMPDIR/portal.log" "$@" 3>&- &
-	PORTAL_PID=$!
-	for i in $(seq 100); do
-		[ -s "$pf" ] && break
-		sleep 0.1
-	done
-	[ -s "$pf" ] || { echo "portal did not start" >&2; return 1; }
-	URL=http://127.0.0.1:$(cat "$pf")
+	standin_start "$ROOT/tests/harness/portal.py" "$@"
 }
 
 teardown() {
-	if [ -n "${PORTAL_PID:-}" ]; then
-		kill "$PORTAL_PID" 2>/dev/null || true
-		wait "$PORTAL_PID" 2>/dev/null || true
-	fi
+	stop_bg "${STANDIN_PID:-}"
 }
 
 # public KIND: the primary keys anonymous users of the portal see, sorted.

@@ -5,18 +5,11 @@
 load helper
 
 setup() {
-	need_servers
-	T=$BATS_TEST_TMPDIR
-	export S3LOGS_STATE_DIR=$T/state
-	B=$(mkbucket once)
-	newdb once
+	fresh once
 }
 
 teardown() {
-	if [ -n "${FP_PID:-}" ]; then
-		kill "$FP_PID" 2>/dev/null || true
-		wait "$FP_PID" 2>/dev/null || true
-	fi
+	stop_bg "${FP_PID:-}"
 }
 
 # gen NAME LINES SEED [START [DAYS]]: generated log objects in $T/NAME,
@@ -35,14 +28,21 @@ expect_exactly() {
 	[ "$(q 'SELECT coalesce(sum(requests), 0) FROM daily_total')" -eq "$1" ]
 }
 
+# wait_rows N: until the table holds N rows or more (10 s at most; the
+# test then goes on and its own checks decide).
+wait_rows() {
+	local n _
+	for _ in $(seq 200); do
+		n=$(q 'SELECT count(*) FROM logs' 2>/dev/null || echo 0)
+		[ "${n:-0}" -ge "$1" ] && break
+		sleep 0.05
+	done
+}
+
 # pipeline: the documented nightly logs step, run as written.
 pipeline() {
 	bash -o pipefail -c "s3ls -0 --since last s3://$B/ | parallel -0 -X -j 4 --halt now,fail=1 s3cat |
 	    logparse | pgload -b ${BATCH:-100000} && s3ls --commit s3://$B/"
-}
-
-freeport() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
 @test "exactly once: injected S3 errors fail the run, the rerun completes it" {
@@ -75,11 +75,7 @@ freeport() {
 	bash -o pipefail -c "s3ls --since last s3://$B/ | parallel -X -j 2 s3cat |
 	    logparse | pgload -b 500" &
 	pid=$!
-	for _ in $(seq 200); do
-		n=$(q 'SELECT count(*) FROM logs' 2>/dev/null || echo 0)
-		[ "${n:-0}" -ge 1000 ] && break
-		sleep 0.05
-	done
+	wait_rows 1000
 	pkill -9 -f '^pgload -b 500' || true
 	wait "$pid" || true
 	n=$(q 'SELECT count(*) FROM logs')
@@ -92,11 +88,7 @@ freeport() {
 	gen a 6000 13
 	BATCH=500 pipeline &
 	pid=$!
-	for _ in $(seq 200); do
-		n=$(q 'SELECT count(*) FROM logs' 2>/dev/null || echo 0)
-		[ "${n:-0}" -ge 500 ] && break
-		sleep 0.05
-	done
+	wait_rows 500
 	pg_restart
 	wait "$pid" && st=0 || st=$?
 	if [ "$st" -ne 0 ]; then

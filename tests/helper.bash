@@ -68,3 +68,47 @@ os.execvp(sys.argv[1], sys.argv[1:])' \
 	    "$S3LOGS_PGBIN/pg_ctl" -D "$S3LOGS_PGDATA" -m fast -w \
 	    -l "$S3LOGS_PGDATA/../restart.log" restart </dev/null >/dev/null 2>&1
 }
+
+# fresh NAME [nodb]: the start of a test of the nightly steps: T (the test's
+# own directory), S3LOGS_STATE_DIR under it, a new bucket in B and, unless
+# nodb, a new database, both named after NAME.
+fresh() {
+	need_servers || return 1
+	T=$BATS_TEST_TMPDIR
+	export S3LOGS_STATE_DIR=$T/state
+	B=$(mkbucket "$1") || return 1
+	[ "${2:-}" = nodb ] || newdb "$1"
+}
+
+# freeport: a free TCP port on 127.0.0.1.
+freeport() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# standin_start SCRIPT [ARGS]: a stand-in server of tests/harness that
+# takes --port-file and --log (portal.py, hugeportal.py) on a free
+# loopback port, logging to $BATS_TEST_TMPDIR/portal.log; sets STANDIN_PID
+# (for stop_bg in teardown) and URL.
+standin_start() {
+	local pf=$BATS_TEST_TMPDIR/portal.port i
+	rm -f "$pf"
+	python3 "$@" --port-file "$pf" --log "$BATS_TEST_TMPDIR/portal.log" 3>&- &
+	STANDIN_PID=$!
+	for i in $(seq 100); do
+		[ -s "$pf" ] && break
+		sleep 0.1
+	done
+	[ -s "$pf" ] || { echo "portal did not start" >&2; return 1; }
+	URL=http://127.0.0.1:$(cat "$pf")
+}
+
+# stop_bg PID...: stop background servers a test started, and reap them
+# (empty arguments are skipped, so teardown may pass unset variables).
+stop_bg() {
+	local p
+	for p; do
+		[ -n "$p" ] || continue
+		kill "$p" 2>/dev/null || true
+		wait "$p" 2>/dev/null || true
+	done
+}

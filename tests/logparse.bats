@@ -285,7 +285,7 @@ EOF
 
 @test "logparse: fields agree with the other parsers' expected values" {
 	need_shared
-	run -0 --separate-stderr python3 "$F/compare_expected.py" "$(command -v logparse)" "$SHARED/data/s3-access-logs"
+	run -0 --separate-stderr python3 "$ROOT/tests/harness/compare_expected.py" "$(command -v logparse)" "$SHARED/data/s3-access-logs"
 	[ "$stderr" = "" ]
 	# The two disagreements are deliberate (see the report and logparse(1)):
 	# Elastic keeps a quoted "-" Request-URI as "-", contract 1 says NULL;

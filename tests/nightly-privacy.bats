@@ -5,11 +5,7 @@
 load helper
 
 setup() {
-	need_servers
-	T=$BATS_TEST_TMPDIR
-	export S3LOGS_STATE_DIR=$T/state
-	B=$(mkbucket priv)
-	newdb priv
+	fresh priv
 	"$ROOT/bench/genlogs.py" -n 200 -s 18 --objects 2 --start 2024-01-01 \
 	    --days 5 --dir "$T/logs"
 	f=$(ls "$T/logs" | head -1)

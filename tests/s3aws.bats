@@ -5,7 +5,7 @@
 # CLI (web identity, assume role, credential_process, SSO, container,
 # IMDSv2), each answered in AWS's format; refusals; renewal.
 load helper
-load fixtures/s3/s3helper
+load harness/s3helper
 
 setup_file() {
 	need_servers

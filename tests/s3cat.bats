@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # s3cat: bytes, order, errors, against the real RGW.
 load helper
-load fixtures/s3/s3helper
+load harness/s3helper
 
 setup() {
 	need_servers

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # Configuration the way the AWS CLI resolves it; SigV4 against botocore.
 load helper
-load fixtures/s3/s3helper
+load harness/s3helper
 
 setup() {
 	need_servers
@@ -64,7 +64,7 @@ teardown() {
 
 @test "config: instance-profile credentials from IMDSv2 (fake metadata service)" {
 	port=$(freeport)
-	python3 "$FIXTURES/s3/fakeimds.py" "$port" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$T/imds.log" 3>&- &
+	python3 "$ROOT/tests/harness/fakeimds.py" "$port" "$AWS_ACCESS_KEY_ID" "$AWS_SECRET_ACCESS_KEY" >"$T/imds.log" 3>&- &
 	IMDS_PID=$!
 	for _ in $(seq 50); do python3 -c "import socket,sys; socket.create_connection((\"127.0.0.1\", $port))" 2>/dev/null && break; sleep 0.1; done
 	b=$(mkbucket imds)
@@ -88,7 +88,7 @@ GET /latest/meta-data/iam/security-credentials/s3logs-role token=yes" ]
 # sign ARGS: our signer and botocore's on the same request, same instant.
 sign_both() {
 	"$T/s3sigv4test" "$@" >"$T/ours"
-	python3 "$FIXTURES/s3/sigv4ref.py" "$@" >"$T/theirs"
+	python3 "$ROOT/tests/harness/sigv4ref.py" "$@" >"$T/theirs"
 	diff "$T/ours" "$T/theirs"
 }
 
@@ -96,7 +96,7 @@ sign_both() {
 	# Built with the flags of the library (make check passes them on), so
 	# that a sanitizer build links.
 	cc ${S3LOGS_CFLAGS:-} -D_GNU_SOURCE -I"$ROOT/lib" -o "$T/s3sigv4test" \
-	    "$ROOT/tests/s3sigv4test.c" "$ROOT/lib/libs3logs.a" ${S3LOGS_LDFLAGS:-} \
+	    "$ROOT/tests/unit/s3sigv4test.c" "$ROOT/lib/libs3logs.a" ${S3LOGS_LDFLAGS:-} \
 	    $(pkg-config --libs libcrypto libcurl)
 	E=e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855
 	K=(AKIDEXAMPLE 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY')

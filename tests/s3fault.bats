@@ -3,7 +3,7 @@
 # cut at 1 MB of 20 MB, a stall.  Correct bytes every time, or a clear
 # failure once the retries are spent.
 load helper
-load fixtures/s3/s3helper
+load harness/s3helper
 
 setup_file() {
 	need_servers

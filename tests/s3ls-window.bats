@@ -6,10 +6,7 @@
 load helper
 
 setup() {
-	need_servers
-	T=$BATS_TEST_TMPDIR
-	export S3LOGS_STATE_DIR=$T/state
-	B=$(mkbucket win)
+	fresh win nodb
 	: >"$T/all"
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # s3ls: listing against the real RGW, --since, the exactly-once cursor.
 load helper
-load fixtures/s3/s3helper
+load harness/s3helper
 
 setup() {
 	need_servers
@@ -9,10 +9,7 @@ setup() {
 }
 
 teardown() {
-	if [ -n "${SRV_PID:-}" ]; then
-		kill "$SRV_PID" 2>/dev/null || true
-		wait "$SRV_PID" 2>/dev/null || true
-	fi
+	stop_bg "${SRV_PID:-}"
 }
 
 # badlist MODE: start tests/harness/badlist.py in MODE on a free port ($p),

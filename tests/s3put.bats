@@ -1,7 +1,7 @@
 #!/usr/bin/env bats
 # s3put: single, stdin, multipart, website publishing with -r.
 load helper
-load fixtures/s3/s3helper
+load harness/s3helper
 
 setup() {
 	need_servers

@@ -4,7 +4,7 @@
 # AWS_CA_BUNDLE or the profile's ca_bundle, refused otherwise; keep-alive
 # and resume (a Range after a cut body) behave as over HTTP.
 load helper
-load fixtures/s3/s3helper
+load harness/s3helper
 
 setup_file() {
 	need_servers

@@ -38,7 +38,6 @@ go to LOGFILE.secrets, for tests that check they are never printed).
 import datetime
 import hashlib
 import hmac
-import http.client
 import http.server
 import json
 import secrets
@@ -46,6 +45,9 @@ import sys
 import threading
 import time
 import urllib.parse
+
+import standin
+from standin import HOP
 
 PORT, UPSTREAM = int(sys.argv[1]), ("127.0.0.1", int(sys.argv[2]))
 LOGF = sys.argv[3]
@@ -62,8 +64,6 @@ RGW_AK, RGW_SK = OPT["key"].split(":", 1)
 LOCK = threading.Lock()
 ISSUED = {}     # access key -> (secret, token, expiry epoch)
 IMDS_TOKEN = "imds-" + secrets.token_hex(8)
-HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer",
-       "upgrade", "transfer-encoding"}
 
 
 def log(line):
@@ -340,25 +340,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
             creq = canonical(self.command, u.path, u.query, out, signed,
                              out.get("x-amz-content-sha256", ""))
             out["authorization"] = sign(RGW_SK, RGW_AK, amz, "us-east-1", "s3", creq, signed)
-        up = http.client.HTTPConnection(*UPSTREAM, timeout=60)
-        up.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-        for k, v in out.items():
-            up.putheader(k, v)
-        up.endheaders(body)
-        r = up.getresponse()
-        self.send_response_only(r.status, r.reason)
-        for k, v in r.getheaders():
-            if k.lower() not in HOP:
-                self.send_header(k, v)
-        if r.getheader("Transfer-Encoding") and r.getheader("Content-Length") is None:
-            self.send_header("Connection", "close")
-            self.close_connection = True
+        up, r = standin.forward(UPSTREAM, self.command, self.path, out.items(), body)
+        standin.relay_head(self, r)
         self.end_headers()
-        while self.command != "HEAD":
-            chunk = r.read(65536)
-            if not chunk:
-                break
-            self.wfile.write(chunk)
+        standin.relay_body(self, r)
         up.close()
 
     def handle_any(self):
@@ -378,11 +363,5 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = handle_any
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-
 if __name__ == "__main__":
-    Server(("127.0.0.1", PORT), Handler).serve_forever()
+    standin.serve(Handler, PORT)

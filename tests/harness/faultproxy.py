@@ -22,7 +22,6 @@ match: substring of the request path+query that selects requests (default all)
 
 GET /__fault returns the queue and a counter of requests seen; DELETE clears.
 """
-import http.client
 import http.server
 import json
 import socket
@@ -31,12 +30,12 @@ import threading
 import time
 import urllib.parse
 
+import standin
+
 UPSTREAM = ("127.0.0.1", int(sys.argv[2]))
 LOCK = threading.Lock()
 QUEUE = []          # list of dicts: mode, count, match
 SEEN = {"requests": 0, "faults": 0}
-HOP = {"connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade",
-       "transfer-encoding"}
 
 XML = ('<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>%s</Code>'
        '<Message>%s</Message><RequestId>FAULTPROXY</RequestId></Error>')
@@ -107,22 +106,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
             return self.error_xml(503, "SlowDown", "Please reduce your request rate.")
         if mode and mode.startswith("delay:"):
             time.sleep(float(mode.split(":")[1]))
-        up = http.client.HTTPConnection(*UPSTREAM, timeout=60)
-        up.putrequest(self.command, self.path, skip_host=True, skip_accept_encoding=True)
-        for k, v in self.headers.items():
-            if k.lower() not in HOP:
-                up.putheader(k, v)
-        up.endheaders(body)
-        r = up.getresponse()
-        self.send_response_only(r.status, r.reason)
-        for k, v in r.getheaders():
-            if k.lower() not in HOP:
-                self.send_header(k, v)
+        up, r = standin.forward(UPSTREAM, self.command, self.path,
+                                [(k, v) for k, v in self.headers.items()
+                                 if k.lower() not in standin.HOP], body)
+        standin.relay_head(self, r)
         limit = None
-        if r.getheader("Transfer-Encoding") and r.getheader("Content-Length") is None:
-            # upstream chunked: re-send unchunked and delimit by closing
-            self.send_header("Connection", "close")
-            self.close_connection = True
         if mode and mode.startswith("truncate:"):
             limit = int(mode.split(":")[1])
             self.send_header("Connection", "close")
@@ -133,34 +121,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             up.close()
             return
-        sent = 0
-        while self.command != "HEAD":
-            chunk = r.read(65536)
-            if not chunk:
-                break
-            if limit is not None and sent + len(chunk) >= limit:
-                self.wfile.write(chunk[:limit - sent])
-                self.wfile.flush()
-                self.close_connection = True
-                break
-            self.wfile.write(chunk)
-            sent += len(chunk)
+        standin.relay_body(self, r, limit)
         up.close()
 
     do_GET = do_PUT = do_POST = do_DELETE = do_HEAD = relay
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-    request_queue_size = 128
-
-
 if __name__ == "__main__":
-    srv = Server(("127.0.0.1", int(sys.argv[1])), Handler)
-    if len(sys.argv) > 4:
-        import ssl
-        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        ctx.load_cert_chain(sys.argv[3], sys.argv[4])
-        srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
-    srv.serve_forever()
+    standin.serve(Handler, int(sys.argv[1]),
+                  tls=sys.argv[3:5] if len(sys.argv) > 4 else None)

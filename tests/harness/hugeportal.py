@@ -19,10 +19,11 @@ streamed in 64 KiB pieces (no Content-Length, HTTP/1.0):
 The body is otherwise valid: {"@graph": [{...}], "total": 1}.
 """
 import argparse
-import os
 import sys
 import time
 import http.server
+
+import standin
 
 PIECE = 65536
 OPTS = None
@@ -77,16 +78,7 @@ def main():
     ap.add_argument('--number', type=int, default=0)
     ap.add_argument('--trickle', type=float, default=0)
     OPTS = ap.parse_args()
-    srv = http.server.ThreadingHTTPServer(('127.0.0.1', 0), Handler)
-    srv.daemon_threads = True
-    tmp = OPTS.port_file + '.tmp'
-    with open(tmp, 'w') as f:
-        f.write('%d\n' % srv.server_address[1])
-    os.rename(tmp, OPTS.port_file)
-    try:
-        srv.serve_forever()
-    except KeyboardInterrupt:
-        pass
+    standin.serve(Handler, 0, OPTS.port_file)
 
 
 if __name__ == '__main__':

@@ -20,6 +20,8 @@ import http.server
 import sys
 import threading
 
+import standin
+
 HUGE = 200 * 1024 * 1024
 LOCK = threading.Lock()
 COUNT = [0]
@@ -89,10 +91,5 @@ class Handler(http.server.BaseHTTPRequestHandler):
     do_HEAD = do_PUT = do_POST = do_DELETE = do_GET
 
 
-class Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
 if __name__ == "__main__":
-    Server(("127.0.0.1", int(sys.argv[1])), Handler).serve_forever()
+    standin.serve(Handler, int(sys.argv[1]))

@@ -2,7 +2,7 @@
 /*
  * Test hook for lib/sigv4 (not installed): sign one request described on
  * the command line with a fixed instant and print the Authorization value,
- * so tests/s3sigv4.bats can compare it with botocore's.
+ * so tests/s3conf.bats can compare it with botocore's.
  *
  *   s3sigv4test METHOD PATH REGION EPOCH PAYLOAD_HASH AK SK \
  *       [q NAME VALUE | v NAME | h NAME VALUE] ...
