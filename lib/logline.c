@@ -207,13 +207,6 @@ monthno(const char *p)
 	return 0;
 }
 
-/* Kept for the programs that still call it: see day_from_civil. */
-long
-logline_days(long y, int m, int d)
-{
-	return day_from_civil(y, m, d);
-}
-
 /* The two digits at p as a number, or -1. */
 static int
 num2(const char *p)

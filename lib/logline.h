@@ -108,9 +108,6 @@ size_t	 logline_copy(char *buf, const struct logline *ll);
  */
 size_t	 logline_escape(char *buf, const char *p, size_t n);
 
-/* day_from_civil (day.h) under its old name, until pgload calls that. */
-long	 logline_days(long y, int m, int d);
-
 /*
  * Output column indexes (logline_columns[], the COPY rows): line_hash
  * first, then field LL_x at LOGLINE_COL(LL_x), then extra.

@@ -14,65 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "day.h"
 #include "pgload.h"
+#include "utf8.h"
 
 static char	*ubuf;			/* a field or line COPY-unescaped */
 static size_t	 ubufsize;
-
-/* Valid UTF-8 without a NUL byte. */
-static int
-utf8ok(const unsigned char *s, size_t n)
-{
-	size_t i = 0, k, len;
-	unsigned c;
-	uint32_t cp;
-
-	while (i < n) {
-		/* Mostly ASCII: 8 bytes at a time while none is >= 0x80 or 0. */
-		while (i + 8 <= n) {
-			uint64_t w;
-
-			memcpy(&w, s + i, 8);
-			if ((w & 0x8080808080808080ULL) != 0 ||
-			    ((w - 0x0101010101010101ULL) & ~w &
-			    0x8080808080808080ULL) != 0)
-				break;
-			i += 8;
-		}
-		if (i == n)
-			break;
-		c = s[i];
-		if (c < 0x80) {
-			if (c == 0)
-				return 0;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			len = 2;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			len = 3;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			len = 4;
-			cp = c & 0x07;
-		} else
-			return 0;
-		if (i + len > n)
-			return 0;
-		for (k = 1; k < len; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (s[i + k] & 0x3f);
-		}
-		if ((len == 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-		i += len;
-	}
-	return 1;
-}
 
 /* An unsigned decimal no greater than max, or \N. */
 static const char *
@@ -99,9 +46,7 @@ checknum(const char *f, size_t n, unsigned long long max)
 static const char *
 checktime(const char *f, size_t n)
 {
-	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31,
-	    30, 31 };
-	int y, mo, d, h, mi, s, leap;
+	int y, mo, d, h, mi, s;
 	size_t i;
 
 	if (isnull(f, n))
@@ -119,9 +64,7 @@ checktime(const char *f, size_t n)
 			if (f[i] < '0' || f[i] > '9')
 				return "not a time like 2024-01-05T02:56:06Z";
 	}
-	leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] ||
-	    (mo == 2 && d == 29 && !leap) || h > 23 || mi > 59 || s > 60)
+	if (!day_valid(y, mo, d) || h > 23 || mi > 59 || s > 60)
 		return "time out of range";
 	return NULL;
 }
@@ -303,7 +246,7 @@ escapesok(const char *line, size_t len)
 	while ((p = memchr(p, '\\', e - p)) != NULL && p + 1 < e) {
 		if ((p[1] >= '0' && p[1] <= '7') || p[1] == 'x') {
 			n = unescape(line, len, &u);
-			return utf8ok((const unsigned char *)u, n);
+			return utf8_valid(u, n);
 		}
 		p += 2;
 	}
@@ -335,7 +278,7 @@ checkline(const char *line, size_t len, size_t *colp, const char **f,
 	size_t i, col;
 
 	*colp = pl.ncols;
-	if (!utf8ok((const unsigned char *)line, len))
+	if (!utf8_valid(line, len))
 		return "not valid UTF-8 (or a NUL byte)";
 	for (i = len; i > 0 && line[i - 1] == '\\'; i--)
 		;

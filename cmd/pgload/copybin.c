@@ -12,6 +12,7 @@
 
 #include <libpq-fe.h>
 
+#include "day.h"
 #include "pgload.h"
 
 static struct cbuf lrow;		/* the logs or probe row being encoded */
@@ -161,7 +162,7 @@ tbtime(struct cbuf *o, const char *f, size_t n)
 		return -1;
 	for (; nd < 6; nd++)
 		us *= 10;
-	t = ((((int64_t)logline_days(y, mo, d) - 10957) * 24 + h) * 60 + mi) *
+	t = ((((int64_t)day_from_civil(y, mo, d) - 10957) * 24 + h) * 60 + mi) *
 	    60 + sec;
 	tb32(o, 8);
 	tb64(o, t * 1000000 + us);

@@ -103,16 +103,11 @@ main(int argc, char *argv[])
 {
 	const char *table = "logs";
 	char e[PG_ERRLEN];
+	const char *ans;
 	int ch, n;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("pgload %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "pgload", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	while ((ch = getopt(argc, argv, "L:b:d:k:t:v")) != -1)
 		switch (ch) {

@@ -215,7 +215,6 @@ void	 setqbatch(const char *);
 void	 summer_stop(void);
 void	 sums_reset(void);
 void	 sums_free(void);
-void	 dayname(int64_t, char *);
 
 /* txn.c */
 void	 endlogbatch(void);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "lineio.h"
+#include "day.h"
 #include "pgload.h"
 
 static struct batch bt[2], *fill = &bt[0];	/* the reader's */
@@ -119,7 +120,7 @@ timeday(const char *f)
 	digits(f + 11, 2, &h);
 	digits(f + 14, 2, &mi);
 	digits(f + 17, 2, &s);
-	return (int64_t)logline_days(y, mo, d) +
+	return (int64_t)day_from_civil(y, mo, d) +
 	    (h == 23 && mi == 59 && s == 60);
 }
 
@@ -160,7 +161,7 @@ addlogline(const char *line, size_t len, unsigned long long lineno,
 	 * b->months (a repeat's too, which is its first line's).
 	 */
 	if (b->n == 0 || day != fillday) {
-		dayname(day, mon);
+		day_format(day, mon);
 		(void)hmap_get(b->months, mon, 7, 1, 0, NULL);
 	}
 	fillday = day;

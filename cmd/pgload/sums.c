@@ -19,6 +19,7 @@
 
 #include <libpq-fe.h>
 
+#include "day.h"
 #include "hll.h"
 #include "pgload.h"
 
@@ -80,38 +81,6 @@ ekeyreserve(size_t n)
 	}
 }
 
-/* "YYYY-MM-DD" of a day number, into buf[11]. */
-void
-dayname(int64_t z, char *buf)
-{
-	int64_t era, doe, yoe, y, doy, mp, d, m;
-
-	z += 719468;
-	era = (z >= 0 ? z : z - 146096) / 146097;
-	doe = z - era * 146097;
-	yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	y = yoe + era * 400;
-	doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-	mp = (5 * doy + 2) / 153;
-	d = doy - (153 * mp + 2) / 5 + 1;
-	m = mp < 10 ? mp + 3 : mp - 9;
-	y += m <= 2;
-	/* By hand: this runs for every row, where snprintf() would cost. */
-	if (y < 0 || y > 9999)
-		y = 0;	/* checktime() admits four digits only */
-	buf[0] = '0' + y / 1000;
-	buf[1] = '0' + y / 100 % 10;
-	buf[2] = '0' + y / 10 % 10;
-	buf[3] = '0' + y % 10;
-	buf[4] = '-';
-	buf[5] = '0' + m / 10;
-	buf[6] = '0' + m % 10;
-	buf[7] = '-';
-	buf[8] = '0' + d / 10;
-	buf[9] = '0' + d % 10;
-	buf[10] = '\0';
-}
-
 /*
  * The UTC day of a checked time field.  23:59:60 is the next day, as
  * PostgreSQL reads it.
@@ -155,7 +124,7 @@ sumerr(size_t row, int64_t day, int64_t status)
 
 	rowfields(row, f, n);
 	ekeyreserve(n[OP] + n[ERR] + 64);
-	dayname(day, ekey);
+	day_format(day, ekey);
 	l = 10;
 	ekey[l++] = '\t';
 	if (isnull(f[OP], n[OP]))
@@ -499,7 +468,7 @@ fmtday(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 
 	(void)klen;
 	memcpy(&k, key, sizeof(k));
-	dayname(k, b);
+	day_format(k, b);
 	l = 10 + fmtcnt(b + 10, &cday[v]);
 	for (i = 0; i < 4; i++) {
 		b[l++] = '\t';
@@ -636,7 +605,7 @@ fmtreq(char *b, size_t sz, const void *key, size_t klen, int64_t v)
 	(void)klen;
 	(void)sz;
 	memcpy(k, key, sizeof(k));
-	dayname(k[0], b);
+	day_format(k[0], b);
 	l = 10;
 	b[l++] = '\t';
 	l += fmtid(b + l, k[1]);
