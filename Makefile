@@ -36,7 +36,10 @@ S3PUT_OBJ = cmd/s3put/s3put.o
 LOGPARSE_OBJ = cmd/logparse/logparse.o
 PGLOAD_OBJ = cmd/pgload/pgload.o
 ENCODEFETCH_OBJ = cmd/encodefetch/encodefetch.o
-REPORT_OBJ = cmd/report/report.o
+REPORT_OBJ = cmd/report/main.o cmd/report/query.o cmd/report/load.o \
+    cmd/report/encode.o cmd/report/geo.o cmd/report/periods.o \
+    cmd/report/page.o cmd/report/home.o cmd/report/files.o \
+    cmd/report/downloaders.o cmd/report/requesters.o
 CMDOBJ = $(S3LS_OBJ) $(S3CAT_OBJ) $(S3PUT_OBJ) $(LOGPARSE_OBJ) $(PGLOAD_OBJ) \
     $(ENCODEFETCH_OBJ) $(REPORT_OBJ)
 CMDHDR != ls cmd/*/*.h 2>/dev/null || :
