@@ -7,7 +7,8 @@
 #include <libpq-fe.h>
 
 /*
- * Small libpq helpers: connecting, running statements, streaming COPY.
+ * Small libpq helpers: connecting, running statements, reading results,
+ * streaming COPY.
  * Every function that can fail returns -1 (or NULL) and writes a one-line
  * message into the caller's err[errlen] (libpq's text, first line only,
  * with the server's CONTEXT line number where there is one); none prints.

@@ -5,6 +5,7 @@
 #include "geo.h"
 #include "report.h"
 
+/* A row of a downloader table: rank, name, downloads, files, bytes. */
 static void
 clientrow(size_t rank, const struct client *c)
 {

@@ -19,6 +19,7 @@ struct meta {
 static struct meta *dsmeta, *labmeta, *awmeta;	/* sorted by name */
 static size_t	 ndsmeta, nlabmeta, nawmeta;
 
+/* By name, for qsort and bsearch. */
 static int
 cmpmeta(const void *a, const void *b)
 {
@@ -102,29 +103,22 @@ static const char *const c_proj[] = { "project", "rfa", NULL };
 static const char *const c_none[] = { NULL };
 
 /*
- * Each file's accession and metadata, from object_metadata when
- * encodefetch made it, else from object_files and files, with what the
- * file's dataset says where the file says nothing.
+ * The query of each file's accession and metadata: object_metadata when
+ * encodefetch made it, else object_files and what files has of the
+ * candidate columns.  The identifiers spliced in are our constants,
+ * checked against the catalog (pickcol).
  */
 static void
-loadfiles(void)
+filesql(char *sql, size_t sz)
 {
-	char sql[1024], c[7][128];
-	PGresult *r;
-	struct obj *o;
-	struct meta *m;
-	int i, n;
+	char c[7][128];
 
-	if (!relexists("object_files")) {
-		vlog("no object_files view: files shown by key only");
-		return;
-	}
 	if (relexists("object_metadata")) {
 		/*
 		 * encodefetch's own join: lab and award of the dataset (a
 		 * processed file's own lab is the pipeline's), assay too.
 		 */
-		snprintf(sql, sizeof(sql), "SELECT object_id,"
+		snprintf(sql, sz, "SELECT object_id,"
 		    " file_accession::text, dataset_accession::text,"
 		    " assay_title::text, lab_name::text, award_name::text,"
 		    " file_format::text, output_type::text"
@@ -137,15 +131,35 @@ loadfiles(void)
 		pickcol("files", "f", c_award, c[4], sizeof(c[4]));
 		pickcol("files", "f", c_format, c[5], sizeof(c[5]));
 		pickcol("files", "f", c_otype, c[6], sizeof(c[6]));
-		snprintf(sql, sizeof(sql), "SELECT x.object_id,"
+		snprintf(sql, sz, "SELECT x.object_id,"
 		    " x.file_accession::text, %s, %s, %s, %s, %s, %s"
 		    " FROM object_files x LEFT JOIN files f ON %s ="
 		    " x.file_accession::text", c[1], c[2], c[3], c[4], c[5],
 		    c[6], c[0]);
 	} else
-		snprintf(sql, sizeof(sql), "SELECT x.object_id,"
+		snprintf(sql, sz, "SELECT x.object_id,"
 		    " x.file_accession::text, NULL, NULL, NULL, NULL, NULL,"
 		    " NULL FROM object_files x");
+}
+
+/*
+ * Each file's accession and metadata, with what the file's dataset says
+ * where the file says nothing.
+ */
+static void
+loadfiles(void)
+{
+	char sql[1024];
+	PGresult *r;
+	struct obj *o;
+	struct meta *m;
+	int i, n;
+
+	if (!relexists("object_files")) {
+		vlog("no object_files view: files shown by key only");
+		return;
+	}
+	filesql(sql, sizeof(sql));
 	r = kept(query("object_files", sql, 0, NULL));
 	n = pg_nrows(r);
 	for (i = 0; i < n; i++) {
@@ -188,6 +202,7 @@ struct gkey {
 	size_t	 obj;
 };
 
+/* By group name, then by the file's rank. */
 static int
 cmpgkey(const void *a, const void *b)
 {

@@ -43,6 +43,7 @@ objchart(const char *title, size_t *idx, const long long *vals, size_t n)
 	free(v);
 }
 
+/* A row of a file table: rank, label, experiment, assay, counts. */
 static void
 objrow(size_t rank, const struct obj *o)
 {

@@ -76,16 +76,18 @@ loadgeo(void)
 			snprintf(k, sizeof(k), "AS%lu", gi.asn);
 		else
 			k[0] = '\0';
-		addplace(hn, &rep.networks, &rep.nnetworks, k, gi.org[0] ? gi.org :
-		    k, pg_int(r, i, 1), pg_int(r, i, 2));
+		addplace(hn, &rep.networks, &rep.nnetworks, k,
+		    gi.org[0] ? gi.org : k, pg_int(r, i, 1), pg_int(r, i, 2));
 	}
 	pg_clear(r);
 	hmap_free(hc);
 	hmap_free(hn);
 	if (rep.countries != NULL)
-		qsort(rep.countries, rep.ncountries, sizeof(*rep.countries), cmpplace);
+		qsort(rep.countries, rep.ncountries, sizeof(*rep.countries),
+		    cmpplace);
 	if (rep.networks != NULL)
-		qsort(rep.networks, rep.nnetworks, sizeof(*rep.networks), cmpplace);
+		qsort(rep.networks, rep.nnetworks, sizeof(*rep.networks),
+		    cmpplace);
 	vlog("%zu countries, %zu networks", rep.ncountries, rep.nnetworks);
 }
 
@@ -158,11 +160,12 @@ countrychart(void)
 		href[i] = "countries.html";
 		v[i] = (double)rep.countries[i].dl;
 	}
-	html_puts(&rep.html, "<h2>Downloads by country</h2>\n<div class=\"card chart\">");
+	html_puts(&rep.html, "<h2>Downloads by country</h2>\n"
+	    "<div class=\"card chart\">");
 	svg_hbar(&rep.html, n, lab, v, href, "Downloads by country");
-	html_puts(&rep.html, "</div>\n<p><a href=\"countries.html\">All countries "
-	    "\xe2\x86\x92</a> \xc2\xb7 <a href=\"networks.html\">All networks "
-	    "\xe2\x86\x92</a></p>\n");
+	html_puts(&rep.html, "</div>\n<p><a href=\"countries.html\">All "
+	    "countries \xe2\x86\x92</a> \xc2\xb7 <a href=\"networks.html\">All "
+	    "networks \xe2\x86\x92</a></p>\n");
 }
 
 

@@ -49,7 +49,8 @@ homepage(void)
 		    (long long)nknown(rep.networks, rep.nnetworks));
 	}
 	html_puts(&rep.html, "</div>\n<p class=\"dl\"><a href=\"summary.tsv\" "
-	    "type=\"text/tab-separated-values\">These numbers as TSV</a></p>\n");
+	    "type=\"text/tab-separated-values\">These numbers as TSV</a>"
+	    "</p>\n");
 	summary(a);
 	chart("Downloads over time", &rep.bins, NULL, 0, rep.tot_dl);
 	if (rep.geo != NULL)

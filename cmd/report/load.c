@@ -18,19 +18,14 @@ static struct obj **objbyid;
 static struct client **clibyid;
 static struct requester **reqbyid;
 
-static int
-cmpobjid(const void *a, const void *b)
-{
-	const struct obj *x = a, *y = b;
-
-	return (x->id > y->id) - (x->id < y->id);
-}
-
-/* objs sorted by id, for lookups; objs itself keeps rank order. */
+/* By id, through pointers: for the *byid arrays. */
 static int
 cmpobjp(const void *a, const void *b)
 {
-	return cmpobjid(*(struct obj *const *)a, *(struct obj *const *)b);
+	const struct obj *x = *(struct obj *const *)a;
+	const struct obj *y = *(struct obj *const *)b;
+
+	return (x->id > y->id) - (x->id < y->id);
 }
 
 static int
@@ -51,6 +46,7 @@ cmpreqp(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+/* The entity of that id, or NULL when it has no downloads. */
 struct obj *
 findobj(int id)
 {
@@ -114,6 +110,7 @@ loaddays(const char *what, const char *sql, size_t *np,
 	return d;
 }
 
+/* Each entity's slice of its days, for loaddays(). */
 static struct span *
 objdays(int id)
 {
@@ -171,6 +168,7 @@ keydecode(const char *s)
 	return d;
 }
 
+/* The files with downloads, most downloaded first, and their days. */
 void
 loadobjects(void)
 {
@@ -236,9 +234,11 @@ loadobjects(void)
 
 	rep.odays = loaddays("daily_object", "SELECT object_id,"
 	    " day - DATE '1970-01-01', downloads FROM daily_object"
-	    " WHERE downloads > 0 ORDER BY object_id, day", &rep.nodays, objdays);
+	    " WHERE downloads > 0 ORDER BY object_id, day", &rep.nodays,
+	    objdays);
 }
 
+/* The downloaders with downloads, each named as the options say. */
 void
 loadclients(void)
 {
@@ -289,9 +289,14 @@ loadclients(void)
 
 	rep.cdays = loaddays("daily_client", "SELECT client_id,"
 	    " day - DATE '1970-01-01', downloads FROM daily_client"
-	    " WHERE downloads > 0 ORDER BY client_id, day", &rep.ncdays, clientdays);
+	    " WHERE downloads > 0 ORDER BY client_id, day", &rep.ncdays,
+	    clientdays);
 }
 
+/*
+ * The requesters with downloads: anonymous and AWS services by name, the
+ * others by keyed pseudonym unless -R.
+ */
 void
 loadrequesters(void)
 {
@@ -318,7 +323,8 @@ loadrequesters(void)
 		if (q->name == NULL || q->id == 0 || strcmp(q->name, "-") == 0)
 			q->name = "anonymous";
 		else if (!rep.Rflag && !pseudo_public_requester(q->name)) {
-			pseudo_requester(rep.key, rep.keylen, q->name, q->pname);
+			pseudo_requester(rep.key, rep.keylen, q->name,
+			    q->pname);
 			q->name = q->pname;
 		}
 		q->dl = pg_int(r, (int)i, 2);
@@ -333,7 +339,8 @@ loadrequesters(void)
 
 	rep.rdays = loaddays("daily_requester", "SELECT requester_id,"
 	    " day - DATE '1970-01-01', downloads FROM daily_requester"
-	    " WHERE downloads > 0 ORDER BY requester_id, day", &rep.nrdays, reqdays);
+	    " WHERE downloads > 0 ORDER BY requester_id, day", &rep.nrdays,
+	    reqdays);
 }
 
 /*
@@ -375,6 +382,7 @@ toppairs(const char *what, const char *sql, size_t *np)
 	return v;
 }
 
+/* The top pairs of every file, downloader and requester. */
 void
 loadpairs(void)
 {

@@ -36,7 +36,8 @@ static const char help[] =
 	"                      show requesters as logged (a private site)\n"
 	"  -o dir              the site directory\n"
 	"  -t top              rows of the top tables\n"
-	"  -v                  print what was loaded and written to standard error\n"
+	"  -v                  print what was loaded and written to "
+	"standard error\n"
 	"  --help              print this and exit\n"
 	"  --version           print the version and exit\n";
 
@@ -48,6 +49,7 @@ usage(void)
 	exit(2);
 }
 
+/* With -v, a line on standard error. */
 void
 vlog(const char *fmt, ...)
 {
@@ -124,8 +126,16 @@ setnote(void)
 	    "keyed pseudonyms.");
 }
 
-int
-main(int argc, char *argv[])
+/* What the command line names besides rep's options. */
+struct args {
+	const char *conninfo, *keyfile, *outdir;
+	const char *geodb[GEOMAX];
+	size_t	 ngeodb;
+};
+
+/* Parse the options into rep and *a; a usage error exits 2. */
+static void
+options(int argc, char *argv[], struct args *a)
 {
 	static const struct option longopts[] = {
 		{ "raw-addresses", no_argument, NULL, 'a' },
@@ -134,21 +144,8 @@ main(int argc, char *argv[])
 		{ "geoip-database", required_argument, NULL, 'g' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *conninfo = "", *keyfile = NULL, *outdir = NULL;
-	const char *geodb[GEOMAX];
-	size_t ngeodb = 0;
-	char err[SITE_ERRSZ];
-	int ch, removed;
+	int ch;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("report %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
-	out_init();
 	while ((ch = getopt_long(argc, argv, "HRad:k:no:t:v", longopts,
 	    NULL)) != -1)
 		switch (ch) {
@@ -159,24 +156,24 @@ main(int argc, char *argv[])
 			rep.Rflag = 1;
 			break;
 		case 'g':
-			if (ngeodb == GEOMAX)
+			if (a->ngeodb == GEOMAX)
 				errx(2, "--geoip-database: at most %d", GEOMAX);
-			geodb[ngeodb++] = optarg;
+			a->geodb[a->ngeodb++] = optarg;
 			break;
 		case 'a':
 			rep.aflag = 1;
 			break;
 		case 'd':
-			conninfo = optarg;
+			a->conninfo = optarg;
 			break;
 		case 'k':
-			keyfile = optarg;
+			a->keyfile = optarg;
 			break;
 		case 'n':
 			rep.nflag = 1;
 			break;
 		case 'o':
-			outdir = optarg;
+			a->outdir = optarg;
 			break;
 		case 't':
 			if (parse_num(optarg, 1, 100000, &rep.topn) == -1)
@@ -189,24 +186,42 @@ main(int argc, char *argv[])
 		default:
 			usage();
 		}
-	argc -= optind;
-	if (argc != 0 || outdir == NULL || *outdir == '\0')
+	if (argc != optind || a->outdir == NULL || *a->outdir == '\0')
 		usage();
 	if (rep.aflag && rep.nflag)
 		errx(2, "-a and -n exclude each other");
-	if (ngeodb > 0 && (rep.geo = geo_open(geodb, ngeodb, err)) == NULL)
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct args a = { .conninfo = "" };
+	char err[SITE_ERRSZ];
+	int removed;
+
+	switch (std_option(argc, argv)) {
+	case 'h':
+		fputs(help, stdout);
+		return fflush(stdout) == 0 ? 0 : 1;
+	case 'V':
+		printf("report %s\n", s3logs_version);
+		return fflush(stdout) == 0 ? 0 : 1;
+	}
+	out_init();
+	options(argc, argv, &a);
+	if (a.ngeodb > 0 &&
+	    (rep.geo = geo_open(a.geodb, a.ngeodb, err)) == NULL)
 		errx(2, "--geoip-database %s", err);
-	db_open(conninfo);
+	db_open(a.conninfo);
 	rep.tie = !rep.Rflag || rep.aflag;
 	if ((!rep.aflag && !rep.nflag) || !rep.Rflag)
-		loadkey(keyfile);
+		loadkey(a.keyfile);
 	if (!relexists("report_obj"))
-		errx(1, "table report_obj is missing: pgload creates "
-		    "it");
+		errx(1, "table report_obj is missing: pgload creates it");
 	signal(SIGINT, onsignal);
 	signal(SIGTERM, onsignal);
 	signal(SIGHUP, onsignal);
-	if ((rep.site = site_open(outdir, err)) == NULL)
+	if ((rep.site = site_open(a.outdir, err)) == NULL)
 		errx(1, "%s", err);
 
 	loadtotals();
@@ -221,7 +236,8 @@ main(int argc, char *argv[])
 	loadencode();
 	vlog("%zu days, %zu files, %zu downloaders, %zu requesters, %zu "
 	    "top pairs, %zu experiments", rep.bins.ndays, rep.nobjs,
-	    rep.nclients, rep.nreqs, rep.nopairs + rep.ncpairs + rep.nrpairs, rep.nexps);
+	    rep.nclients, rep.nreqs, rep.nopairs + rep.ncpairs + rep.nrpairs,
+	    rep.nexps);
 
 	setnote();
 
@@ -230,7 +246,8 @@ main(int argc, char *argv[])
 		filepages();
 		clientpages();
 		reqpages();
-		grouppages("e", "Experiment", "experiments", rep.exps, rep.nexps);
+		grouppages("e", "Experiment", "experiments", rep.exps,
+		    rep.nexps);
 		grouppages("l", "Lab", "labs", rep.labgs, rep.nlabs);
 		grouppages("a", "Award", "awards", rep.awards, rep.nawards);
 		periodpages();

@@ -48,6 +48,7 @@ safename(const char *s, char *out, size_t sz)
 	    md[2], md[3], md[4], md[5], md[6], md[7]);
 }
 
+/* Write a page or TSV file of the site, naming it on stdout if changed. */
 void
 put(const char *rel, struct html_buf *b)
 {
@@ -68,7 +69,8 @@ begin(const char *title, const char *sub, int depth)
 {
 	root = depth ? "../" : "";
 	html_reset(&rep.html);
-	html_begin(&rep.html, root, title, sub);
+	html_begin(&rep.html, root, title, sub,
+	    rep.geo != NULL ? HTML_NAV_COUNTRIES : 0);
 }
 
 /* End the page and write it as rel. */
@@ -206,12 +208,14 @@ cell_link(const char *text, const char *href)
 	html_puts(&rep.html, "</td>");
 }
 
+/* A cell with text, not linked. */
 void
 cell_text(const char *text)
 {
 	cell_link(text, NULL);
 }
 
+/* A count: grouped digits on the page, plain in the TSV. */
 void
 cell_num(long long n)
 {
@@ -222,6 +226,7 @@ cell_num(long long n)
 	html_puts(&rep.html, "</td>");
 }
 
+/* A byte count: human units on the page, plain in the TSV. */
 void
 cell_bytes(long long n)
 {

@@ -108,8 +108,8 @@ loadtotals(void)
 
 /*
  * All time, exactly: the distinct counts the fold keeps in report_obj,
- * report_cli and report_req instead of the union of the days' HyperLogLog sets.  Reads one row per file,
- * downloader and requester.
+ * report_cli and report_req instead of the union of the days'
+ * HyperLogLog sets.  Reads one row per file, downloader and requester.
  */
 static void
 exactall(struct period *q)
@@ -155,6 +155,99 @@ clampperiod(struct period *q)
 		q->uclients = 1;
 }
 
+/* Room for n more periods; the new ones are zeroed. */
+static struct period *
+newperiods(size_t n)
+{
+	rep.periods = xreallocarray(rep.periods, rep.nperiods + n + 1,
+	    sizeof(*rep.periods));
+	memset(rep.periods + rep.nperiods, 0, n * sizeof(*rep.periods));
+	rep.nperiods += n;
+	return rep.periods + rep.nperiods - n;
+}
+
+/* The sums of all time: one period "all", none without days. */
+static void
+periodall(void)
+{
+	const char *p[1] = { "\"all\"" };
+	struct period *q;
+	PGresult *r;
+	int i, n;
+
+	r = kept(query("daily_total", "SELECT to_char(day, $1) AS p,"
+	    " sum(requests), sum(downloads), sum(bytes_sent),"
+	    " sum(errors) FROM daily_total GROUP BY 1 ORDER BY 1", 1, p));
+	n = pg_nrows(r);
+	q = newperiods((size_t)n);
+	for (i = 0; i < n; i++, q++) {
+		q->name = pg_value(r, i, 0);
+		q->requests = pg_int(r, i, 1);
+		q->dl = pg_int(r, i, 2);
+		q->bytes = pg_int(r, i, 3);
+		q->errors = pg_int(r, i, 4);
+	}
+}
+
+/*
+ * The sums of each year (fmt "YYYY") or month ("YYYY-MM"): distinct
+ * counts estimated from the days' HyperLogLog sets, files and requesters
+ * exact.
+ */
+static void
+periodsby(const char *fmt)
+{
+	const char *p[1] = { fmt };
+	struct period *q;
+	PGresult *r, *a, *q2;
+	int i, j, n;
+
+	r = kept(query("daily_total", "SELECT to_char(day, $1) AS p,"
+	    " sum(requests), sum(downloads), sum(bytes_sent),"
+	    " sum(errors),"
+	    " hll_cardinality(hll_union_agg(downloaders)),"
+	    " hll_cardinality(hll_union_agg(objects)),"
+	    " hll_cardinality(hll_union_agg(requesters)),"
+	    " hll_cardinality(hll_union_agg(object_downloaders))"
+	    " FROM daily_total GROUP BY 1 ORDER BY 1", 1, p));
+	a = query("objects", "SELECT d.p, avg(o.size), count(*)"
+	    " FROM (SELECT DISTINCT to_char(day, $1) AS p, object_id"
+	    "  FROM daily_object WHERE downloads > 0) d"
+	    " JOIN objects o USING (object_id) GROUP BY 1 ORDER BY 1",
+	    1, p);
+	/*
+	 * Requesters exactly, without "anonymous" (id 0), which the hll
+	 * column of daily_total counts: days x requesters rows.
+	 */
+	q2 = query("daily_requester", "SELECT to_char(day, $1),"
+	    " count(DISTINCT requester_id) FROM daily_requester"
+	    " WHERE downloads > 0 AND requester_id <> 0"
+	    " GROUP BY 1 ORDER BY 1", 1, p);
+	n = pg_nrows(r);
+	q = newperiods((size_t)n);
+	for (i = 0; i < n; i++, q++) {
+		q->name = pg_value(r, i, 0);
+		q->requests = pg_int(r, i, 1);
+		q->dl = pg_int(r, i, 2);
+		q->bytes = pg_int(r, i, 3);
+		q->errors = pg_int(r, i, 4);
+		q->uclients = pg_double(r, i, 5);
+		q->uobjs = pg_double(r, i, 6);
+		q->updl = pg_double(r, i, 8);
+		q->approx = 1;
+		for (j = 0; j < pg_nrows(a); j++)
+			if (strcmp(pg_value(a, j, 0), q->name) == 0) {
+				q->avgsize = pg_double(a, j, 1);
+				q->nfiles = pg_int(a, j, 2);
+			}
+		for (j = 0; j < pg_nrows(q2); j++)
+			if (strcmp(pg_value(q2, j, 0), q->name) == 0)
+				q->ureqs = pg_double(q2, j, 1);
+	}
+	pg_clear(a);
+	pg_clear(q2);
+}
+
 /*
  * The sums of all time ("all", first), and unless -H of each year and
  * each month, in name order.
@@ -162,93 +255,19 @@ clampperiod(struct period *q)
 void
 loadperiods(void)
 {
-	static const char *fmt[] = { "\"all\"", "YYYY", "YYYY-MM" };
-	PGresult *r, *a, *q2;
-	size_t f, i, j;
-	const char *p[1];
+	size_t i;
 
-	for (f = 0; f < (rep.Hflag ? 1u : 3u); f++) {
-		p[0] = fmt[f];
-		r = kept(query("daily_total", f == 0 ?
-		    "SELECT to_char(day, $1) AS p,"
-		    " sum(requests), sum(downloads), sum(bytes_sent), sum(errors)"
-		    " FROM daily_total GROUP BY 1 ORDER BY 1" :
-		    "SELECT to_char(day, $1) AS p,"
-		    " sum(requests), sum(downloads), sum(bytes_sent), sum(errors),"
-		    " hll_cardinality(hll_union_agg(downloaders)),"
-		    " hll_cardinality(hll_union_agg(objects)),"
-		    " hll_cardinality(hll_union_agg(requesters)),"
-		    " hll_cardinality(hll_union_agg(object_downloaders))"
-		    " FROM daily_total GROUP BY 1 ORDER BY 1", 1, p));
-		if (f == 0) {
-			/* All time: exactall(), below. */
-			rep.periods = xreallocarray(rep.periods,
-			    rep.nperiods + 1, sizeof(*rep.periods));
-			for (i = 0; i < (size_t)pg_nrows(r); i++) {
-				struct period *q = &rep.periods[rep.nperiods++];
-
-				memset(q, 0, sizeof(*q));
-				q->name = pg_value(r, (int)i, 0);
-				q->requests = pg_int(r, (int)i, 1);
-				q->dl = pg_int(r, (int)i, 2);
-				q->bytes = pg_int(r, (int)i, 3);
-				q->errors = pg_int(r, (int)i, 4);
-			}
-			continue;
-		}
-		a = query("objects", "SELECT d.p, avg(o.size), count(*)"
-		    " FROM (SELECT DISTINCT to_char(day, $1) AS p, object_id"
-		    "  FROM daily_object WHERE downloads > 0) d"
-		    " JOIN objects o USING (object_id) GROUP BY 1 ORDER BY 1",
-		    1, p);
-		/*
-		 * Requesters exactly, without "anonymous" (id 0), which the
-		 * hll column of daily_total counts: days x requesters rows.
-		 */
-		q2 = query("daily_requester", "SELECT to_char(day, $1),"
-		    " count(DISTINCT requester_id) FROM daily_requester"
-		    " WHERE downloads > 0 AND requester_id <> 0"
-		    " GROUP BY 1 ORDER BY 1", 1, p);
-		rep.periods = xreallocarray(rep.periods,
-		    rep.nperiods + (size_t)pg_nrows(r) + 1, sizeof(*rep.periods));
-		for (i = 0; i < (size_t)pg_nrows(r); i++) {
-			struct period *q = &rep.periods[rep.nperiods++];
-
-			memset(q, 0, sizeof(*q));
-			q->name = pg_value(r, (int)i, 0);
-			q->requests = pg_int(r, (int)i, 1);
-			q->dl = pg_int(r, (int)i, 2);
-			q->bytes = pg_int(r, (int)i, 3);
-			q->errors = pg_int(r, (int)i, 4);
-			q->uclients = pg_double(r, (int)i, 5);
-			q->uobjs = pg_double(r, (int)i, 6);
-			q->ureqs = pg_double(r, (int)i, 7);
-			q->updl = pg_double(r, (int)i, 8);
-			q->approx = 1;
-			for (j = 0; j < (size_t)pg_nrows(a); j++)
-				if (strcmp(pg_value(a, (int)j, 0),
-				    q->name) == 0) {
-					q->avgsize = pg_double(a, (int)j, 1);
-					q->nfiles = pg_int(a, (int)j, 2);
-				}
-			q->ureqs = 0;
-			for (j = 0; j < (size_t)pg_nrows(q2); j++)
-				if (strcmp(pg_value(q2, (int)j, 0),
-				    q->name) == 0)
-					q->ureqs = pg_double(q2, (int)j, 1);
-		}
-		pg_clear(a);
-		pg_clear(q2);
+	periodall();
+	if (!rep.Hflag) {
+		periodsby("YYYY");
+		periodsby("YYYY-MM");
 	}
 	if (rep.nperiods > 0 && strcmp(rep.periods[0].name, "all") == 0)
 		exactall(&rep.periods[0]);
 	for (i = 0; i < rep.nperiods; i++)
 		clampperiod(&rep.periods[i]);
-	if (rep.nperiods == 0) {
-		rep.periods = xcalloc(1, sizeof(*rep.periods));
-		rep.periods[0].name = "all";
-		rep.nperiods = 1;
-	}
+	if (rep.nperiods == 0)
+		newperiods(1)->name = "all";
 }
 /*
  * A period page's chart: by month for a year (kind 1), by day for a
@@ -389,7 +408,8 @@ periodpages(void)
 		ptop_obj[k] = query("daily_object", "SELECT p, object_id, dl"
 		    " FROM (SELECT to_char(day, $1) AS p, object_id,"
 		    "  sum(downloads) AS dl, row_number() OVER (PARTITION BY"
-		    "  to_char(day, $1) ORDER BY sum(downloads) DESC, object_id)"
+		    "  to_char(day, $1)"
+		    "  ORDER BY sum(downloads) DESC, object_id)"
 		    "  AS rn FROM daily_object WHERE downloads > 0"
 		    "  GROUP BY 1, 2) t"
 		    " WHERE rn <= $2::int ORDER BY p, rn", 2, p);

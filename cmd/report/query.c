@@ -138,9 +138,9 @@ pickcol(const char *table, const char *alias, const char *const *cand,
 	p[0] = table;
 	for (i = 0; cand[i] != NULL; i++) {
 		p[1] = cand[i];
-		r = query("catalog", "SELECT 1 FROM pg_attribute WHERE attrelid ="
-		    " to_regclass($1) AND attname = $2 AND attnum > 0 AND NOT"
-		    " attisdropped", 2, p);
+		r = query("catalog", "SELECT 1 FROM pg_attribute"
+		    " WHERE attrelid = to_regclass($1) AND attname = $2"
+		    " AND attnum > 0 AND NOT attisdropped", 2, p);
 		found = pg_nrows(r) == 1;
 		pg_clear(r);
 		if (found) {

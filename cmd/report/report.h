@@ -109,9 +109,10 @@ struct bins {
 
 /*
  * The state every file shares.  main.c sets the options before anything
- * is loaded; the load functions (load.c, encode.c, geo.c, periods.c) fill the data in main's order, and the page writers only read
- * it.  The page being written (html, tsv) belongs to page.c's functions,
- * which the page writers call; no thread shares any of it.
+ * is loaded; the load functions (load.c, encode.c, geo.c, periods.c)
+ * fill the data in main's order, and the page writers only read it.
+ * The page being written (html, tsv) is page.c's: the page writers
+ * write into it through page.c's functions.  report has one thread.
  */
 struct report {
 	/* Options. */

@@ -4,6 +4,7 @@
 
 #include "report.h"
 
+/* A row of a requester table: rank, name, counts. */
 static void
 reqrow(size_t rank, const struct requester *q)
 {
