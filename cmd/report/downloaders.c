@@ -58,33 +58,11 @@ static void
 clientpairs(const struct client *c)
 {
 	char rel[64], h2[64];
-	size_t p;
 
 	snprintf(rel, sizeof(rel), "d/%d.tsv", c->id);
 	toptitle(h2, sizeof(h2), "files downloaded", c->pairs.n, c->files);
-	if (rep.tie)
-		tab_begin(h2, rel, "#Rank", "File", "Experiment",
-		    "Requester", "#Downloads", "#Bytes sent", NULL);
-	else
-		tab_begin(h2, rel, "#Rank", "File", "Experiment",
-		    "#Downloads", "#Bytes sent", NULL);
-	for (p = c->pairs.off; p < c->pairs.off + c->pairs.n; p++) {
-		struct pair *x = &rep.cpairs[p];
-		struct obj *o = &rep.objs[x->obj];
-		struct requester *q = x->req >= 0 ? &rep.reqs[x->req] : NULL;
-
-		row_begin();
-		cell_num((long long)(p - c->pairs.off + 1));
-		cell_link(objlabel(o), objlink(o));
-		cell_link(o->exp, grouplink("e", rep.exps, rep.nexps, o->exp));
-		if (rep.tie)
-			cell_link(q ? q->name : "anonymous",
-			    q ? reqlink(q) : NULL);
-		cell_num(x->dl);
-		cell_bytes(x->bytes);
-		row_end();
-	}
-	tab_end(c->pairs.n, c->pairs.n);
+	pairtable(h2, rel, rep.cpairs + c->pairs.off, c->pairs.n,
+	    PAIR_FILE | (rep.tie ? PAIR_REQ : 0));
 }
 
 /* A page for each downloader: d/ID.html and d/ID.tsv. */

@@ -82,6 +82,10 @@ loadmeta(const char *table, const char *const *namec,
 	return m;
 }
 
+/*
+ * The columns each datum may be in, first found first: the ENCODE tables
+ * are another program's and may differ in detail (pickcol).
+ */
 static const char *const c_acc[] = { "accession", "file_accession", NULL };
 static const char *const c_dsacc[] = { "dataset_accession", "dataset",
     "experiment", NULL };

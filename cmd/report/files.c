@@ -117,32 +117,11 @@ static void
 filepairs(const struct obj *o)
 {
 	char rel[64], h2[64];
-	size_t p;
 
 	snprintf(rel, sizeof(rel), "f/%d.tsv", o->id);
 	toptitle(h2, sizeof(h2), "downloaders", o->pairs.n, o->uniq);
-	if (rep.tie)
-		tab_begin(h2, rel, "#Rank", "Downloader", "Requester",
-		    "#Downloads", "#Bytes sent", NULL);
-	else
-		tab_begin(h2, rel, "#Rank", "Downloader", "#Downloads",
-		    "#Bytes sent", NULL);
-	for (p = o->pairs.off; p < o->pairs.off + o->pairs.n; p++) {
-		struct pair *x = &rep.opairs[p];
-		struct client *c = &rep.clients[x->client];
-		struct requester *q = x->req >= 0 ? &rep.reqs[x->req] : NULL;
-
-		row_begin();
-		cell_num((long long)(p - o->pairs.off + 1));
-		cell_link(c->name, clientlink(c));
-		if (rep.tie)
-			cell_link(q ? q->name : "anonymous",
-			    q ? reqlink(q) : NULL);
-		cell_num(x->dl);
-		cell_bytes(x->bytes);
-		row_end();
-	}
-	tab_end(o->pairs.n, o->pairs.n);
+	pairtable(h2, rel, rep.opairs + o->pairs.off, o->pairs.n,
+	    PAIR_CLIENT | (rep.tie ? PAIR_REQ : 0));
 }
 
 /* A page for each file: f/ID.html and f/ID.tsv. */

@@ -130,16 +130,15 @@ tilebytes(const char *label, double n)
 }
 
 /*
- * Open a table under the heading h2 (NULL: none) and its TSV file tsvrel;
- * the column names follow, NULL-terminated: "name", or "#name" for a
- * numeric column.
+ * Open a table under the heading h2 (NULL: none) and its TSV file tsvrel,
+ * with the columns col[0..n): "name", or "#name" for a numeric column.
  */
-void
-tab_begin(const char *h2, const char *tsvrel, ...)
+static void
+tab_open(const char *h2, const char *tsvrel, const char *const *col,
+    size_t n)
 {
-	va_list ap;
-	const char *c;
-	int first = 1;
+	size_t i;
+	int num;
 
 	if (h2 != NULL) {
 		html_puts(&rep.html, "<h2>");
@@ -149,23 +148,34 @@ tab_begin(const char *h2, const char *tsvrel, ...)
 	html_puts(&rep.html, "<div class=\"tw\"><table>\n<thead><tr>");
 	html_reset(&rep.tsv);
 	tabtsv = tsvrel;
-	tabcols = 0;
-	va_start(ap, tsvrel);
-	while ((c = va_arg(ap, const char *)) != NULL) {
-		int n = c[0] == '#';
-
-		html_printf(&rep.html, "<th%s>", n ? " class=\"n\"" : "");
-		html_esc(&rep.html, c + n);
+	tabcols = (int)n;
+	for (i = 0; i < n; i++) {
+		num = col[i][0] == '#';
+		html_printf(&rep.html, "<th%s>", num ? " class=\"n\"" : "");
+		html_esc(&rep.html, col[i] + num);
 		html_puts(&rep.html, "</th>");
-		if (!first)
+		if (i > 0)
 			html_puts(&rep.tsv, "\t");
-		html_puts(&rep.tsv, c + n);
-		first = 0;
-		tabcols++;
+		html_puts(&rep.tsv, col[i] + num);
 	}
-	va_end(ap);
 	html_puts(&rep.html, "</tr></thead>\n<tbody>\n");
 	html_puts(&rep.tsv, "\n");
+}
+
+/* As tab_open(), the columns given as arguments, NULL-terminated. */
+void
+tab_begin(const char *h2, const char *tsvrel, ...)
+{
+	const char *col[16];
+	size_t n = 0;
+	va_list ap;
+
+	va_start(ap, tsvrel);
+	while ((col[n] = va_arg(ap, const char *)) != NULL)
+		if (++n == sizeof(col) / sizeof(col[0]))
+			errx(1, "internal: too many columns");
+	va_end(ap);
+	tab_open(h2, tsvrel, col, n);
 }
 
 void
@@ -431,3 +441,52 @@ toptitle(char *buf, size_t sz, const char *what, size_t shown, double total)
 		snprintf(buf, sz, "%c%s", what[0] - 'a' + 'A', what + 1);
 }
 
+
+/*
+ * A table of top pairs, v[0..n), as the TSV rel under the heading h2:
+ * their file, downloader and requester as cols (PAIR_* flags) says.
+ */
+void
+pairtable(const char *h2, const char *rel, const struct pair *v, size_t n,
+    int cols)
+{
+	const char *col[8];
+	size_t i, k = 0;
+
+	col[k++] = "#Rank";
+	if (cols & PAIR_FILE) {
+		col[k++] = "File";
+		col[k++] = "Experiment";
+	}
+	if (cols & PAIR_CLIENT)
+		col[k++] = "Downloader";
+	if (cols & PAIR_REQ)
+		col[k++] = "Requester";
+	col[k++] = "#Downloads";
+	col[k++] = "#Bytes sent";
+	tab_open(h2, rel, col, k);
+	for (i = 0; i < n; i++) {
+		const struct pair *x = &v[i];
+		const struct obj *o = &rep.objs[x->obj];
+		const struct client *c = &rep.clients[x->client];
+		const struct requester *q = x->req >= 0 ? &rep.reqs[x->req] :
+		    NULL;
+
+		row_begin();
+		cell_num((long long)i + 1);
+		if (cols & PAIR_FILE) {
+			cell_link(objlabel(o), objlink(o));
+			cell_link(o->exp, grouplink("e", rep.exps, rep.nexps,
+			    o->exp));
+		}
+		if (cols & PAIR_CLIENT)
+			cell_link(c->name, clientlink(c));
+		if (cols & PAIR_REQ)
+			cell_link(q ? q->name : "anonymous",
+			    q ? reqlink(q) : NULL);
+		cell_num(x->dl);
+		cell_bytes(x->bytes);
+		row_end();
+	}
+	tab_end(n, n);
+}

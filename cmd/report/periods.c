@@ -166,6 +166,17 @@ newperiods(size_t n)
 	return rep.periods + rep.nperiods - n;
 }
 
+/* The sums of row i of r (name, requests, downloads, bytes, errors). */
+static void
+periodsums(struct period *q, PGresult *r, int i)
+{
+	q->name = pg_value(r, i, 0);
+	q->requests = pg_int(r, i, 1);
+	q->dl = pg_int(r, i, 2);
+	q->bytes = pg_int(r, i, 3);
+	q->errors = pg_int(r, i, 4);
+}
+
 /* The sums of all time: one period "all", none without days. */
 static void
 periodall(void)
@@ -180,13 +191,8 @@ periodall(void)
 	    " sum(errors) FROM daily_total GROUP BY 1 ORDER BY 1", 1, p));
 	n = pg_nrows(r);
 	q = newperiods((size_t)n);
-	for (i = 0; i < n; i++, q++) {
-		q->name = pg_value(r, i, 0);
-		q->requests = pg_int(r, i, 1);
-		q->dl = pg_int(r, i, 2);
-		q->bytes = pg_int(r, i, 3);
-		q->errors = pg_int(r, i, 4);
-	}
+	for (i = 0; i < n; i++, q++)
+		periodsums(q, r, i);
 }
 
 /*
@@ -226,11 +232,7 @@ periodsby(const char *fmt)
 	n = pg_nrows(r);
 	q = newperiods((size_t)n);
 	for (i = 0; i < n; i++, q++) {
-		q->name = pg_value(r, i, 0);
-		q->requests = pg_int(r, i, 1);
-		q->dl = pg_int(r, i, 2);
-		q->bytes = pg_int(r, i, 3);
-		q->errors = pg_int(r, i, 4);
+		periodsums(q, r, i);
 		q->uclients = pg_double(r, i, 5);
 		q->uobjs = pg_double(r, i, 6);
 		q->updl = pg_double(r, i, 8);

@@ -242,6 +242,11 @@ void	 info(const char *label, const char *value, const char *href,
 	    const char *ext);
 void	 info_end(void);
 char	*portal(const char *kind, const char *name);
+#define PAIR_FILE	0x1	/* pairtable() columns */
+#define PAIR_CLIENT	0x2
+#define PAIR_REQ	0x4
+void	 pairtable(const char *h2, const char *rel, const struct pair *,
+	    size_t, int cols);
 void	 toptitle(char *buf, size_t sz, const char *what, size_t shown,
 	    double total);
 

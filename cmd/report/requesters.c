@@ -36,33 +36,12 @@ static void
 reqpairs(const struct requester *q)
 {
 	char rel[64], h2[64];
-	size_t p;
 
 	snprintf(rel, sizeof(rel), "r/%d.tsv", q->id);
 	toptitle(h2, sizeof(h2), "downloads by file and downloader",
 	    q->pairs.n, (double)q->dl);
-	if (rep.tie)
-		tab_begin(h2, rel, "#Rank", "File", "Experiment",
-		    "Downloader", "#Downloads", "#Bytes sent", NULL);
-	else
-		tab_begin(h2, rel, "#Rank", "File", "Experiment",
-		    "#Downloads", "#Bytes sent", NULL);
-	for (p = q->pairs.off; p < q->pairs.off + q->pairs.n; p++) {
-		struct pair *x = &rep.rpairs[p];
-		struct obj *o = &rep.objs[x->obj];
-		struct client *c = &rep.clients[x->client];
-
-		row_begin();
-		cell_num((long long)(p - q->pairs.off + 1));
-		cell_link(objlabel(o), objlink(o));
-		cell_link(o->exp, grouplink("e", rep.exps, rep.nexps, o->exp));
-		if (rep.tie)
-			cell_link(c->name, clientlink(c));
-		cell_num(x->dl);
-		cell_bytes(x->bytes);
-		row_end();
-	}
-	tab_end(q->pairs.n, q->pairs.n);
+	pairtable(h2, rel, rep.rpairs + q->pairs.off, q->pairs.n,
+	    PAIR_FILE | (rep.tie ? PAIR_CLIENT : 0));
 }
 
 /* A page for each requester: r/ID.html and r/ID.tsv. */
