@@ -111,7 +111,7 @@ listpages(void)
 static void
 setnote(void)
 {
-	char d0[16], d1[16];
+	char d0[48], d1[48];
 	int y, m, d;
 
 	civil(rep.bins.dmin, &y, &m, &d);
