@@ -38,7 +38,10 @@ PGLOAD_OBJ = cmd/pgload/main.o cmd/pgload/check.o cmd/pgload/table.o \
     cmd/pgload/reader.o cmd/pgload/batch.o cmd/pgload/dict.o \
     cmd/pgload/copybin.o cmd/pgload/sums.o cmd/pgload/txn.o cmd/pgload/fold.o
 ENCODEFETCH_OBJ = cmd/encodefetch/encodefetch.o
-REPORT_OBJ = cmd/report/report.o
+REPORT_OBJ = cmd/report/main.o cmd/report/query.o cmd/report/load.o \
+    cmd/report/encode.o cmd/report/geo.o cmd/report/periods.o \
+    cmd/report/page.o cmd/report/home.o cmd/report/files.o \
+    cmd/report/downloaders.o cmd/report/requesters.o
 CMDOBJ = $(S3LS_OBJ) $(S3CAT_OBJ) $(S3PUT_OBJ) $(LOGPARSE_OBJ) $(PGLOAD_OBJ) \
     $(ENCODEFETCH_OBJ) $(REPORT_OBJ)
 CMDHDR != ls cmd/*/*.h 2>/dev/null || :

@@ -30,13 +30,18 @@
 # Each is run 3 times (after one warm-up); the median wall time is
 # reported, with report's peak RSS (/usr/bin/time -v).  Prints ratio lines
 # and writes them to bench/results/report.txt.
+#
+# Environment: REPORT, the report binary to measure (default: the one
+# built here, e.g. another tree's to compare two versions); OUT, the
+# results file (default bench/results/report.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 SMALL=${1:-1000000}
 BIG=${2:-10000000}
 BATCH=1000000
-OUT=$ROOT/bench/results/report.txt
+OUT=${OUT:-$ROOT/bench/results/report.txt}
+REPORT=${REPORT:-$ROOT/cmd/report/report}
 
 make cmd/report/report cmd/pgload/pgload >&2
 H=$(mktemp -d "${TMPDIR:-/tmp}/report-bench.XXXXXX")
@@ -45,7 +50,8 @@ trap '"$ROOT/tests/harness/down" "$H/srv"; rm -rf "$H"' EXIT
 # The binaries measured are the ones built now, whatever happens to the
 # tree during the long load.
 mkdir "$H/bin"
-cp cmd/report/report cmd/pgload/pgload "$H/bin/"
+cp "$REPORT" "$H/bin/report"
+cp cmd/pgload/pgload "$H/bin/"
 # (RGW's start is occasionally flaky on a loaded machine: try thrice.)
 for try in 1 2 3; do
 	"$ROOT/tests/harness/up" "$H/srv" 2>"$H/up.log" && break
@@ -150,6 +156,7 @@ fmt() { printf '%.2f' "$1"; }
 mkdir -p "$(dirname "$OUT")"
 {
 	echo "# bench/report.sh $SMALL $BIG  ($(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores shared)"
+	echo "# report: $REPORT"
 	for db in small big; do
 		echo "# $db: $(rows_of $db 'SELECT count(*) FROM logs') log rows," \
 		    "$(rows_of $db 'SELECT count(*) FROM daily_object') daily_object," \

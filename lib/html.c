@@ -236,17 +236,22 @@ html_bytes(struct html_buf *b, double n)
 
 void
 html_begin(struct html_buf *b, const char *root, const char *title,
-    const char *sub)
+    const char *sub, int nav)
 {
-	static const char *nav[][2] = {
-		{ "index.html", "Dashboard" },
-		{ "files.html", "Files" },
-		{ "experiments.html", "Experiments" },
-		{ "labs.html", "Labs" },
-		{ "awards.html", "Awards" },
-		{ "requesters.html", "Requesters" },
-		{ "downloaders.html", "Downloaders" },
-		{ "periods.html", "Periods" },
+	/* Each page, and the flag without which the site has none. */
+	static const struct {
+		const char *href, *label;
+		int flag;
+	} link[] = {
+		{ "index.html", "Dashboard", 0 },
+		{ "files.html", "Files", 0 },
+		{ "experiments.html", "Experiments", 0 },
+		{ "labs.html", "Labs", 0 },
+		{ "awards.html", "Awards", 0 },
+		{ "requesters.html", "Requesters", 0 },
+		{ "downloaders.html", "Downloaders", 0 },
+		{ "countries.html", "Countries", HTML_NAV_COUNTRIES },
+		{ "periods.html", "Periods", 0 },
 	};
 	size_t i;
 
@@ -262,9 +267,10 @@ html_begin(struct html_buf *b, const char *root, const char *title,
 	    "<a class=\"brand\" href=\"");
 	html_puts(b, root);
 	html_puts(b, "index.html\">S3 activity</a>\n<nav>");
-	for (i = 0; i < sizeof(nav) / sizeof(nav[0]); i++)
-		html_printf(b, "<a href=\"%s%s\">%s</a>", root, nav[i][0],
-		    nav[i][1]);
+	for (i = 0; i < sizeof(link) / sizeof(link[0]); i++)
+		if ((link[i].flag & ~nav) == 0)
+			html_printf(b, "<a href=\"%s%s\">%s</a>", root,
+			    link[i].href, link[i].label);
 	html_puts(b, "</nav></div></header>\n<main>\n<h1>");
 	html_esc(b, title);
 	html_puts(b, "</h1>\n");

@@ -60,15 +60,19 @@ void	html_num(struct html_buf *, long long n);
 /* Append a byte count in human units (1.5 GB, decimal). */
 void	html_bytes(struct html_buf *, double n);
 
+/* Flags of html_begin(): the optional pages the navigation bar links. */
+#define HTML_NAV_COUNTRIES	0x1	/* countries.html */
+
 /*
  * Start a page: doctype, <head> with the title (escaped) and the inline
- * style sheet, and the navigation bar.  root is the relative path from the
- * page to the site root ("" or "../"), so that the site works from any
- * directory, offline and from an S3 website.  sub (may be NULL) is a line
- * shown under the title, escaped.
+ * style sheet, and the navigation bar, with the optional pages that nav
+ * (HTML_NAV_* flags) names.  root is the relative path from the page to
+ * the site root ("" or "../"), so that the site works from any directory,
+ * offline and from an S3 website.  sub (may be NULL) is a line shown under
+ * the title, escaped.
  */
 void	html_begin(struct html_buf *, const char *root, const char *title,
-	    const char *sub);
+	    const char *sub, int nav);
 
 /* Close the page (footer with the generation note, escaped). */
 void	html_end(struct html_buf *, const char *root, const char *note);

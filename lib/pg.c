@@ -79,14 +79,15 @@ pg_exec(PGconn *c, const char *sql, char *err, size_t errlen)
 	return 0;
 }
 
-PGresult *
-pg_query(PGconn *c, const char *sql, int nparams, const char *const *params,
-    char *err, size_t errlen)
+/* pg_query() with the result in text (0) or binary (1) format. */
+static PGresult *
+query(PGconn *c, const char *sql, int nparams, const char *const *params,
+    int binary, char *err, size_t errlen)
 {
 	PGresult *r;
 	int st;
 
-	r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, 0);
+	r = PQexecParams(c, sql, nparams, NULL, params, NULL, NULL, binary);
 	st = PQresultStatus(r);
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		reserr(c, r, err, errlen);
@@ -94,6 +95,69 @@ pg_query(PGconn *c, const char *sql, int nparams, const char *const *params,
 		return NULL;
 	}
 	return r;
+}
+
+PGresult *
+pg_query(PGconn *c, const char *sql, int nparams, const char *const *params,
+    char *err, size_t errlen)
+{
+	return query(c, sql, nparams, params, 0, err, errlen);
+}
+
+PGresult *
+pg_query_bin(PGconn *c, const char *sql, int nparams,
+    const char *const *params, char *err, size_t errlen)
+{
+	return query(c, sql, nparams, params, 1, err, errlen);
+}
+
+int
+pg_nrows(const PGresult *r)
+{
+	return r != NULL ? PQntuples(r) : 0;
+}
+
+const char *
+pg_value(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : PQgetvalue(r, row, col);
+}
+
+long long
+pg_int(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 :
+	    strtoll(PQgetvalue(r, row, col), NULL, 10);
+}
+
+double
+pg_double(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 :
+	    strtod(PQgetvalue(r, row, col), NULL);
+}
+
+const void *
+pg_bytes(const PGresult *r, int row, int col, size_t *lenp)
+{
+	if (PQgetisnull(r, row, col)) {
+		*lenp = 0;
+		return NULL;
+	}
+	*lenp = (size_t)PQgetlength(r, row, col);
+	return PQgetvalue(r, row, col);
+}
+
+void
+pg_clear(PGresult *r)
+{
+	PQclear(r);
+}
+
+void
+pg_close(PGconn *c)
+{
+	PQfinish(c);
 }
 
 int

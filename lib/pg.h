@@ -7,7 +7,8 @@
 #include <libpq-fe.h>
 
 /*
- * Small libpq helpers: connecting, running statements, streaming COPY.
+ * Small libpq helpers: connecting, running statements, reading results,
+ * streaming COPY.
  * Every function that can fail returns -1 (or NULL) and writes a one-line
  * message into the caller's err[errlen] (libpq's text, first line only,
  * with the server's CONTEXT line number where there is one); none prints.
@@ -66,5 +67,43 @@ int	 pg_copy_end(PGconn *, const char *abortmsg, unsigned long *linep,
  * or NULL with err filled.
  */
 char	*pg_ident(PGconn *, const char *s, char *err, size_t errlen);
+
+/*
+ * As pg_query(), with the result in binary format (a bytea column's raw
+ * bytes, for pg_bytes()).
+ */
+PGresult *pg_query_bin(PGconn *, const char *sql, int nparams,
+	    const char *const *params, char *err, size_t errlen);
+
+/* The number of rows of a result; 0 for NULL or a command's result. */
+int	 pg_nrows(const PGresult *);
+
+/*
+ * The text of a value, or NULL for SQL NULL.  The string lives as long as
+ * the result (until pg_clear()).
+ */
+const char *pg_value(const PGresult *, int row, int col);
+
+/*
+ * A value as an integer (decimal text, as a text-format result gives
+ * bigint, int and numeric without fraction), or 0 for SQL NULL.
+ */
+long long pg_int(const PGresult *, int row, int col);
+
+/* A value as a double, or 0 for SQL NULL. */
+double	 pg_double(const PGresult *, int row, int col);
+
+/*
+ * The bytes of a value and their number in *lenp (a binary-format
+ * result's bytea, from pg_query_bin()), or NULL and 0 for SQL NULL.  The
+ * bytes live as long as the result.
+ */
+const void *pg_bytes(const PGresult *, int row, int col, size_t *lenp);
+
+/* Free a result (NULL is allowed). */
+void	 pg_clear(PGresult *);
+
+/* Close the connection and free it (NULL is allowed). */
+void	 pg_close(PGconn *);
 
 #endif

@@ -587,3 +587,25 @@ web() {
 	[ "$(head -c 8 "$out/report-home.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
 	echo "# screenshot: $out/report-home.png" >&3
 }
+
+@test "report: the navigation links the Countries page when the site has one" {
+	load_fixture
+	mmdb_fixture "$T"
+	run -0 --separate-stderr report --geoip-database "$T/country.mmdb" \
+	    --geoip-database "$T/asn.mmdb" -o "$T/site"
+	[ "$stderr" = "" ]
+	[ -f "$T/site/countries.html" ]
+	# Every page, top level and below, links it in its navigation bar.
+	for p in index.html files.html countries.html p/2024-01.html; do
+		sed -n '/<nav>/,/<\/nav>/p' "$T/site/$p" >"$T/nav"
+		case $p in
+		*/*) grep -qF '<a href="../countries.html">Countries</a>' "$T/nav" ;;
+		*) grep -qF '<a href="countries.html">Countries</a>' "$T/nav" ;;
+		esac
+	done
+	# Without a GeoIP database there is no such page and no such link.
+	run -0 --separate-stderr report -o "$T/plain"
+	[ "$stderr" = "" ]
+	[ ! -e "$T/plain/countries.html" ]
+	run -1 grep -rlF 'countries.html">Countries<' "$T/plain"
+}
