@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "day.h"
 #include "geo.h"
 #include "out.h"
 #include "report.h"
@@ -111,13 +112,10 @@ listpages(void)
 static void
 setnote(void)
 {
-	char d0[48], d1[48];
-	int y, m, d;
+	char d0[11], d1[11];
 
-	civil(rep.bins.dmin, &y, &m, &d);
-	snprintf(d0, sizeof(d0), "%04d-%02d-%02d", y, m, d);
-	civil(rep.bins.dmax, &y, &m, &d);
-	snprintf(d1, sizeof(d1), "%04d-%02d-%02d", y, m, d);
+	day_format(rep.bins.dmin, d0);
+	day_format(rep.bins.dmax, d1);
 	snprintf(rep.note, sizeof(rep.note), "Downloads from %s to %s (UTC), "
 	    "from S3 server access logs. %s%s", d0, d1, rep.aflag ? "Raw "
 	    "client addresses: internal use only." : rep.nflag ? "Downloaders "
@@ -197,16 +195,11 @@ main(int argc, char *argv[])
 {
 	struct args a = { .conninfo = "" };
 	char err[SITE_ERRSZ];
+	const char *ans;
 	int removed;
 
-	switch (std_option(argc, argv)) {
-	case 'h':
-		fputs(help, stdout);
-		return fflush(stdout) == 0 ? 0 : 1;
-	case 'V':
-		printf("report %s\n", s3logs_version);
-		return fflush(stdout) == 0 ? 0 : 1;
-	}
+	if ((ans = std_answer(argc, argv, "report", help)) != NULL)
+		return fputs(ans, stdout) == EOF || fflush(stdout) == EOF;
 	out_init();
 	options(argc, argv, &a);
 	if (a.ngeodb > 0 &&

@@ -9,33 +9,22 @@
 #include <string.h>
 #include <time.h>
 
+#include "day.h"
 #include "pg.h"
 #include "report.h"
 #include "util.h"
-
-/* The calendar date of a day number (days since 1970-01-01, UTC). */
-void
-civil(int days, int *y, int *m, int *d)
-{
-	time_t t = (time_t)days * 86400;
-	struct tm tm;
-
-	gmtime_r(&t, &tm);
-	*y = tm.tm_year + 1900;
-	*m = tm.tm_mon + 1;
-	*d = tm.tm_mday;
-}
 
 /* The bin of b that day falls in. */
 size_t
 binof(const struct bins *b, int day)
 {
-	int y, m, d, y0, m0;
+	long y, y0;
+	int m, d, m0;
 
 	if (!b->monthly)
 		return (size_t)(day - b->dmin);
-	civil(day, &y, &m, &d);
-	civil(b->dmin, &y0, &m0, &d);
+	day_to_civil(day, &y, &m, &d);
+	day_to_civil(b->dmin, &y0, &m0, &d);
 	return (size_t)((y * 12 + m) - (y0 * 12 + m0));
 }
 
@@ -45,7 +34,8 @@ bins_init(struct bins *b, int dmin, int dmax, int monthly)
 {
 	char lab[48];
 	size_t i;
-	int y, m, d;
+	long y;
+	int m, d;
 
 	b->dmin = dmin;
 	b->dmax = dmax;
@@ -55,14 +45,12 @@ bins_init(struct bins *b, int dmin, int dmax, int monthly)
 	b->label = xcalloc(b->nbins, sizeof(*b->label));
 	for (i = 0; i < b->nbins; i++) {
 		if (monthly) {
-			civil(dmin, &y, &m, &d);
+			day_to_civil(dmin, &y, &m, &d);
 			m += (int)i - 1;
-			snprintf(lab, sizeof(lab), "%04d-%02d", y + m / 12,
+			snprintf(lab, sizeof(lab), "%04ld-%02d", y + m / 12,
 			    m % 12 + 1);
-		} else {
-			civil(dmin + (int)i, &y, &m, &d);
-			snprintf(lab, sizeof(lab), "%04d-%02d-%02d", y, m, d);
-		}
+		} else
+			day_format(dmin + (long)i, lab);
 		b->label[i] = xstrdup(lab);
 	}
 }
@@ -281,16 +269,17 @@ periodchart(const struct period *q, int kind)
 	struct bins b;
 	struct day *d;
 	size_t i, n;
-	int y, m, dd;
+	long y;
+	int m, dd;
 	char p[48];
 
 	d = xcalloc(rep.bins.ndays + 1, sizeof(*d));
 	for (i = n = 0; i < rep.bins.ndays; i++) {
-		civil(rep.bins.dmin + (int)i, &y, &m, &dd);
+		day_to_civil(rep.bins.dmin + (long)i, &y, &m, &dd);
 		if (kind == 1)
-			snprintf(p, sizeof(p), "%04d", y);
+			snprintf(p, sizeof(p), "%04ld", y);
 		else
-			snprintf(p, sizeof(p), "%04d-%02d", y, m);
+			snprintf(p, sizeof(p), "%04ld-%02d", y, m);
 		if (strcmp(p, q->name) == 0) {
 			d[n].day = rep.bins.dmin + (int)i;
 			d[n++].v = rep.tot_dl[i];

@@ -203,7 +203,6 @@ void	 placelists(void);
 void	 geo_free_places(void);
 
 /* periods.c */
-void	 civil(int days, int *y, int *m, int *d);
 void	 bins_init(struct bins *, int dmin, int dmax, int monthly);
 void	 bins_free(struct bins *);
 size_t	 binof(const struct bins *, int day);
