@@ -147,7 +147,7 @@ page(void)
 {
 	struct html_buf x = { 0 };
 
-	html_begin(&x, "../", "<script>alert(1)</script>", "a & b");
+	html_begin(&x, "../", "<script>alert(1)</script>", "a & b", 0);
 	html_end(&x, "../", "note <i>");
 	CHECK(strncmp(x.p, "<!DOCTYPE html>\n", 16) == 0);
 	CHECK(strstr(x.p, "<script") == NULL);
@@ -161,12 +161,16 @@ page(void)
 	CHECK(strcmp(x.p + x.n - 8, "</html>\n") == 0);
 	html_free(&x);
 
-	html_begin(&x, "", "t", NULL);
+	html_begin(&x, "", "t", NULL, 0);
 	CHECK(strstr(x.p, "class=\"sub\"") == NULL);
 	CHECK(strstr(x.p, "href=\"index.html\"") != NULL);
 	html_reset(&x);
-	html_begin(&x, "", "t", "");
+	html_begin(&x, "", "t", "", 0);
 	CHECK(strstr(x.p, "class=\"sub\"") == NULL);
+	CHECK(strstr(x.p, "countries.html") == NULL);
+	html_reset(&x);
+	html_begin(&x, "../", "t", NULL, HTML_NAV_COUNTRIES);
+	CHECK(strstr(x.p, "href=\"../countries.html\"") != NULL);
 	html_free(&x);
 }
 
