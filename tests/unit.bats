@@ -14,6 +14,14 @@ unit() {
 	[[ $output == "$1: "*" cases, "*" checks, 0 failed" ]]
 }
 
+@test "unit: lib/buf (text and bytes, growth, printf, reset, free)" {
+	unit buf
+}
+
+@test "unit: lib/day (day numbers against gmtime_r, dates, YYYY-MM-DD)" {
+	unit day
+}
+
 @test "unit: lib/hll (postgresql-hll hashes and format, promotion, merge)" {
 	unit hll
 }
@@ -56,6 +64,10 @@ unit() {
 
 @test "unit: lib/state (atomic replace, errors, the state directory)" {
 	unit state
+}
+
+@test "unit: lib/utf8 (RFC 3629 edge cases, against fuzz/oracle.h)" {
+	unit utf8
 }
 
 @test "unit: lib/util (parse_num, hexval, std_option, x*alloc)" {
