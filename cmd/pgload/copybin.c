@@ -146,24 +146,19 @@ tbtext(struct cbuf *o, const char *f, size_t n)
 static int
 tbtime(struct cbuf *o, const char *f, size_t n)
 {
-	int y, mo, d, h, mi, sec;
+	struct timeparts p;
 	int64_t us = 0, t;
 	size_t i, nd = 0;
 
-	digits(f, 4, &y);
-	digits(f + 5, 2, &mo);
-	digits(f + 8, 2, &d);
-	digits(f + 11, 2, &h);
-	digits(f + 14, 2, &mi);
-	digits(f + 17, 2, &sec);
+	timeparts(f, &p);
 	for (i = 20; i + 1 < n; i++, nd++)
 		us = us * 10 + (f[i] - '0');
 	if (nd > 6)
 		return -1;
 	for (; nd < 6; nd++)
 		us *= 10;
-	t = ((((int64_t)day_from_civil(y, mo, d) - 10957) * 24 + h) * 60 + mi) *
-	    60 + sec;
+	t = ((((int64_t)day_from_civil(p.y, p.mo, p.d) - 10957) * 24 + p.h) *
+	    60 + p.mi) * 60 + p.s;
 	tb32(o, 8);
 	tb64(o, t * 1000000 + us);
 	return 0;

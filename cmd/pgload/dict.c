@@ -17,6 +17,7 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
 #include "pgload.h"
 
 #define DICTMAX		(1 << 18)	/* cached ids per dictionary */
@@ -31,8 +32,7 @@ static int	*mkind;			/* pgload_miss ord -> kind */
 static size_t	*mkey;			/* pgload_miss ord -> offset in mkeys */
 static char	*mkeys;			/* the cache keys of the misses */
 static size_t	 nmiss, mkeyslen, mkeyssize, mcap;
-static char	*kbuf;			/* a cache key being built */
-static size_t	 kbufsize;
+static struct buf kb;			/* a cache key being built, in kb.p */
 /*
  * The last key scanrow() looked up in each dictionary and what it found:
  * neighbouring lines often share bucket, operation, requester and
@@ -57,18 +57,6 @@ static const int dictcol[ND] = {
 	[D_OPERATION] = C(LL_OPERATION), [D_UA] = C(LL_USER_AGENT),
 	[D_ENDPOINT] = C(LL_HOST_HEADER), [D_URI] = C(LL_REQUEST_URI),
 };
-
-/* Room for n bytes in kbuf. */
-static void
-kreserve(size_t n)
-{
-	if (n > kbufsize) {
-		kbufsize = n * 2;
-		kbuf = xrealloc(kbuf, kbufsize);
-	}
-}
-
-/* "YYYY-MM-DD" of a day number, into buf[11]. */
 
 /*
  * The form of a row's request_uri (what uri_form holds): the text
@@ -101,7 +89,7 @@ uriform(const char **f, const size_t *n, const char **a, size_t *na,
 }
 
 /*
- * The cache key of a row's dictionary value of kind k into kbuf, its
+ * The cache key of a row's dictionary value of kind k into kb.p, its
  * length in *len; 0 if the value is NULL (no id).  Keys are the COPY
  * text of the fields (two spellings of one value are two keys with the
  * same id, which is harmless).
@@ -144,11 +132,11 @@ dictkey(int k, const char **f, const size_t *n, size_t *len)
 			return 0;
 		for (i = EP0, nb = 0; i <= EP4; i++)
 			nb += n[i] + 1;
-		kreserve(nb);
+		buf_grow(&kb, nb, 0);
 		for (i = EP0, *len = 0; i <= EP4; i++) {
 			if (i > EP0)
-				kbuf[(*len)++] = '\t';
-			memcpy(kbuf + *len, f[i], n[i]);
+				kb.p[(*len)++] = '\t';
+			memcpy(kb.p + *len, f[i], n[i]);
 			*len += n[i];
 		}
 		return 1;
@@ -159,12 +147,12 @@ dictkey(int k, const char **f, const size_t *n, size_t *len)
 	}
 	if (b == NULL && isnull(a, na))
 		return 0;
-	kreserve(na + nb + 1);
-	memcpy(kbuf, a, na);
+	buf_grow(&kb, na + nb + 1, 0);
+	memcpy(kb.p, a, na);
 	*len = na;
 	if (b != NULL) {
-		kbuf[na] = '\t';
-		memcpy(kbuf + na + 1, b, nb);
+		kb.p[na] = '\t';
+		memcpy(kb.p + na + 1, b, nb);
 		*len += nb + 1;
 	}
 	return 1;
@@ -186,15 +174,15 @@ addmiss(int k, size_t klen)
 	mkind[nmiss] = k;
 	mkey[nmiss] = mkeyslen;
 	bput(&mkeys, &mkeyslen, &mkeyssize, &klen, sizeof(klen));
-	bput(&mkeys, &mkeyslen, &mkeyssize, kbuf, klen);
+	bput(&mkeys, &mkeyslen, &mkeyssize, kb.p, klen);
 	l = snprintf(num, sizeof(num), "%d\t%zu\t", k, nmiss);
 	bput(&mbuf, &mlen, &msize, num, l);
 	/*
-	 * kbuf is the COPY text of columns a, or a and b, or a to e (the
+	 * kb.p is the COPY text of columns a, or a and b, or a to e (the
 	 * values never hold a raw tab); the others are NULL.
 	 */
-	bput(&mbuf, &mlen, &msize, kbuf, klen);
-	for (ncol = 1, tab = kbuf; (tab = memchr(tab, '\t', kbuf + klen -
+	bput(&mbuf, &mlen, &msize, kb.p, klen);
+	for (ncol = 1, tab = kb.p; (tab = memchr(tab, '\t', kb.p + klen -
 	    tab)) != NULL; tab++)
 		ncol++;
 	for (; ncol < 5; ncol++)
@@ -236,17 +224,17 @@ scanrow(struct batch *b, size_t row)
 			continue;
 		}
 		if (memo[k].ok && memo[k].len == klen &&
-		    memcmp(memo[k].key, kbuf, klen) == 0) {
+		    memcmp(memo[k].key, kb.p, klen) == 0) {
 			id[k] = memo[k].id;
 			continue;
 		}
-		v = hmap_get(dict[k], kbuf, klen, 1, -2 - (int64_t)nmiss,
+		v = hmap_get(dict[k], kb.p, klen, 1, -2 - (int64_t)nmiss,
 		    &isnew);
 		id[k] = *v;
 		if (isnew)
 			addmiss(k, klen);
 		memo[k].len = 0;
-		bput(&memo[k].key, &memo[k].len, &memo[k].size, kbuf, klen);
+		bput(&memo[k].key, &memo[k].len, &memo[k].size, kb.p, klen);
 		memo[k].id = id[k];
 		memo[k].ok = 1;
 	}
@@ -426,5 +414,5 @@ dict_free(void)
 	free(mkind);
 	free(mkey);
 	free(mkeys);
-	free(kbuf);
+	buf_free(&kb);
 }

@@ -253,6 +253,22 @@ digits(const char *s, int n, int *v)
 	return 1;
 }
 
+/* The parts of a time field that checktime() accepted. */
+struct timeparts {
+	int	y, mo, d, h, mi, s;
+};
+
+static inline void
+timeparts(const char *f, struct timeparts *t)
+{
+	digits(f, 4, &t->y);
+	digits(f + 5, 2, &t->mo);
+	digits(f + 8, 2, &t->d);
+	digits(f + 11, 2, &t->h);
+	digits(f + 14, 2, &t->mi);
+	digits(f + 17, 2, &t->s);
+}
+
 /* A checked number field, or -1 for \N. */
 static inline int64_t
 numval(const char *f, size_t n)

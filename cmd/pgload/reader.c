@@ -112,16 +112,11 @@ batchsize(void)
 static int64_t
 timeday(const char *f)
 {
-	int y, mo, d, h, mi, s;
+	struct timeparts p;
 
-	digits(f, 4, &y);
-	digits(f + 5, 2, &mo);
-	digits(f + 8, 2, &d);
-	digits(f + 11, 2, &h);
-	digits(f + 14, 2, &mi);
-	digits(f + 17, 2, &s);
-	return (int64_t)day_from_civil(y, mo, d) +
-	    (h == 23 && mi == 59 && s == 60);
+	timeparts(f, &p);
+	return (int64_t)day_from_civil(p.y, p.mo, p.d) +
+	    (p.h == 23 && p.mi == 59 && p.s == 60);
 }
 
 /*

@@ -19,6 +19,7 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
 #include "day.h"
 #include "hll.h"
 #include "pgload.h"
@@ -60,8 +61,7 @@ static struct rsum *rcli, *rreq;
 static size_t	 ncli, nreq, capcli, capreq;
 
 static PGconn	*sconn;			/* the queue's rows go here */
-static char	*ekey;			/* a daily_error key being built */
-static size_t	 ekeysize;
+static struct buf ekb;			/* a daily_error key being built */
 
 static pthread_t summer;
 static pthread_mutex_t smu = PTHREAD_MUTEX_INITIALIZER;
@@ -71,20 +71,6 @@ static int	 squit;			/* smu: no more batches */
 static int	 sfail;			/* the last batch's queue failed: serr */
 static char	 serr[PG_ERRLEN];
 
-/* Room for n bytes in ekey. */
-static void
-ekeyreserve(size_t n)
-{
-	if (n > ekeysize) {
-		ekeysize = n * 2;
-		ekey = xrealloc(ekey, ekeysize);
-	}
-}
-
-/*
- * The UTC day of a checked time field.  23:59:60 is the next day, as
- * PostgreSQL reads it.
- */
 /* The index of key in an aggregate, a new one (*nrows) if it is new. */
 static size_t
 aggindex(struct hmap *m, const void *key, size_t len, size_t *nrows)
@@ -120,10 +106,12 @@ sumerr(size_t row, int64_t day, int64_t status)
 	const char *f[NLOGCOLS];
 	size_t n[NLOGCOLS];
 	int64_t *v;
+	char *ekey;
 	int l;
 
 	rowfields(row, f, n);
-	ekeyreserve(n[OP] + n[ERR] + 64);
+	buf_grow(&ekb, n[OP] + n[ERR] + 64, 0);
+	ekey = ekb.p;
 	day_format(day, ekey);
 	l = 10;
 	ekey[l++] = '\t';
@@ -885,5 +873,5 @@ sums_free(void)
 	free(cobj);
 	free(cday);
 	free(cdl);
-	free(ekey);
+	buf_free(&ekb);
 }
