@@ -1,8 +1,8 @@
 /* See LICENSE file for copyright and license details. */
 /*
- * Days and periods: the day-number conversion, the charts' axis, the daily
- * totals, the sums of all time, of each year and of each month, and the
- * Periods pages.
+ * Days and periods: the charts' axis, the daily totals, the sums of all
+ * time, of each year and of each month, and the Periods pages.  Day
+ * numbers are lib/day's.
  */
 #include <stdio.h>
 #include <stdlib.h>
