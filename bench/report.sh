@@ -32,7 +32,8 @@
 # and writes them to bench/results/report.txt.
 #
 # Environment: REPORT, the report binary to measure (default: the one
-# built here, e.g. another tree's to compare two versions); OUT, the
+# built here, e.g. another tree's to compare two versions); PEER, a second
+# report binary timed on the same databases right after it; OUT, the
 # results file (default bench/results/report.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +43,7 @@ BIG=${2:-10000000}
 BATCH=1000000
 OUT=${OUT:-$ROOT/bench/results/report.txt}
 REPORT=${REPORT:-$ROOT/cmd/report/report}
+PEER=${PEER:-}
 
 make cmd/report/report cmd/pgload/pgload >&2
 H=$(mktemp -d "${TMPDIR:-/tmp}/report-bench.XXXXXX")
@@ -52,6 +54,10 @@ trap '"$ROOT/tests/harness/down" "$H/srv"; rm -rf "$H"' EXIT
 mkdir "$H/bin"
 cp "$REPORT" "$H/bin/report"
 cp cmd/pgload/pgload "$H/bin/"
+if [ -n "$PEER" ]; then
+	mkdir "$H/peer"
+	cp "$PEER" "$H/peer/report"
+fi
 # (RGW's start is occasionally flaky on a loaded machine: try thrice.)
 for try in 1 2 3; do
 	"$ROOT/tests/harness/up" "$H/srv" 2>"$H/up.log" && break
@@ -130,13 +136,16 @@ fresh() {	# fresh ARGS...: report into an empty directory, peak RSS kept
 	/usr/bin/time -v -o "$H/time" report "$@" -o "$H/site"
 }
 
-measure() {	# measure DB -> sets R_T R_RSS R_FILES H_T O_T
+measure() {	# measure DB -> sets R_T R_RSS R_FILES H_T O_T (P_T P_H with PEER)
 	local db=$1
 	R_T=$(timeit fresh -d "dbname=$db")
 	R_RSS=$(awk -F': ' '/Maximum resident/ { print $2 }' "$H/time")
 	R_FILES=$(wc -l <"$H/site/manifest.txt")
 	H_T=$(timeit report -H -d "dbname=$db" -o "$H/site")
 	O_T=$(timeit psql -X -q -d "$db" -v ON_ERROR_STOP=1 -c "$OLDSQL")
+	[ -n "$PEER" ] || return 0
+	P_T=$(PATH=$H/peer:$PATH timeit fresh -d "dbname=$db")
+	P_H=$(PATH=$H/peer:$PATH timeit report -H -d "dbname=$db" -o "$H/site")
 }
 
 rows_of() { psql -X -A -t -d "$1" -c "$2"; }
@@ -148,9 +157,9 @@ t1=$(now)
 echo "report bench: loaded $SMALL + $BIG rows in $(printf '%.0f' "$(echo "$t1 - $t0" | bc -l)") s" >&2
 
 measure small
-S_T=$R_T S_RSS=$R_RSS S_FILES=$R_FILES S_H=$H_T S_O=$O_T
+S_T=$R_T S_RSS=$R_RSS S_FILES=$R_FILES S_H=$H_T S_O=$O_T S_PT=${P_T:-} S_PH=${P_H:-}
 measure big
-B_T=$R_T B_RSS=$R_RSS B_FILES=$R_FILES B_H=$H_T B_O=$O_T
+B_T=$R_T B_RSS=$R_RSS B_FILES=$R_FILES B_H=$H_T B_O=$O_T B_PT=${P_T:-} B_PH=${P_H:-}
 
 fmt() { printf '%.2f' "$1"; }
 mkdir -p "$(dirname "$OUT")"
@@ -174,5 +183,14 @@ mkdir -p "$(dirname "$OUT")"
 	echo "ratio report -H ${BIG}/${SMALL} rows: $(fmt "$(echo "$B_H / $S_H" | bc -l)") (goal < 1.3)"
 	echo "ratio old way / report -H at $BIG rows (same home page): $(fmt "$(echo "$B_O / $B_H" | bc -l)") (goal >= 20)"
 	echo "ratio old way / report site at $BIG rows (home page vs whole site): $(fmt "$(echo "$B_O / $B_T" | bc -l)")"
+	if [ -n "$PEER" ]; then
+		echo "# peer: $PEER, on the same databases"
+		echo "peer site $SMALL rows: $(fmt "$S_PT") s; $BIG rows: $(fmt "$B_PT") s"
+		echo "peer -H $SMALL rows: $(fmt "$S_PH") s; $BIG rows: $(fmt "$B_PH") s"
+		echo "ratio peer site ${BIG}/${SMALL} rows: $(fmt "$(echo "$B_PT / $S_PT" | bc -l)")"
+		echo "ratio peer -H ${BIG}/${SMALL} rows: $(fmt "$(echo "$B_PH / $S_PH" | bc -l)")"
+		echo "ratio report/peer site: $SMALL rows $(fmt "$(echo "$S_T / $S_PT" | bc -l)"), $BIG rows $(fmt "$(echo "$B_T / $B_PT" | bc -l)")"
+		echo "ratio report/peer -H: $SMALL rows $(fmt "$(echo "$S_H / $S_PH" | bc -l)"), $BIG rows $(fmt "$(echo "$B_H / $B_PH" | bc -l)")"
+	fi
 } | tee "$OUT.tmp"
 mv "$OUT.tmp" "$OUT"
