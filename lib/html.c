@@ -205,8 +205,11 @@ html_num(struct html_buf *b, long long n)
 {
 	char d[32], o[48];
 	int len, i, j;
+	/* The magnitude unsigned: -LLONG_MIN does not fit a long long. */
+	unsigned long long u = n < 0 ? 0ULL - (unsigned long long)n :
+	    (unsigned long long)n;
 
-	len = snprintf(d, sizeof(d), "%lld", n < 0 ? -n : n);
+	len = snprintf(d, sizeof(d), "%llu", u);
 	j = 0;
 	if (n < 0)
 		o[j++] = '-';

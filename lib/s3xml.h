@@ -44,9 +44,10 @@ void	 s3xml_list_free(struct s3xml_list *l);
 
 /*
  * The text of the first element named name (at any depth) as a new
- * string, or NULL if absent or the XML is malformed or over the limits of
- * s3xml_parse_list.  For <Code>,
- * <Message>, <UploadId>, <ETag>.
+ * string, or NULL if absent or over the limits of s3xml_parse_list.  An
+ * element complete before a parse error is still returned, so that the
+ * <Code> of a cut-off error body is not lost.  For <Code>, <Message>,
+ * <UploadId>, <ETag>.
  */
 char	*s3xml_find(const char *xml, size_t n, const char *name);
 

@@ -28,8 +28,17 @@ mkdirs(char *p)
 		}
 		*s = '/';
 	}
-	if (mkdir(p, 0700) == -1 && errno != EEXIST)
-		return -1;
+	if (mkdir(p, 0700) == -1) {
+		struct stat st;
+
+		/* EEXIST also means a file is in the way. */
+		if (errno != EEXIST || stat(p, &st) == -1)
+			return -1;
+		if (!S_ISDIR(st.st_mode)) {
+			errno = ENOTDIR;
+			return -1;
+		}
+	}
 	return 0;
 }
 

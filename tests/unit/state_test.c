@@ -213,6 +213,10 @@ statedir(void)
 	errno = 0;
 	CHECK(state_dir() == NULL);
 	CHECK_INT(errno, ENOTDIR);
+	env(at("file"), NULL, NULL);		/* the file itself */
+	errno = 0;
+	CHECK(state_dir() == NULL);
+	CHECK_INT(errno, ENOTDIR);
 }
 
 int
