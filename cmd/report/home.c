@@ -36,12 +36,7 @@ homepage(void)
 
 	begin("Downloads dashboard", rep.note, 0);
 	html_puts(&rep.html, "<div class=\"tiles\">\n");
-	tilenum("Total downloads", a->dl);
-	tileest("Unique downloads", a->updl, a->approx);
-	tilebytes("Average file size", a->avgsize);
-	tileest("Unique downloaders", a->uclients, a->approx);
-	tilenum("Unique files", a->nfiles);
-	tilenum("Unique requesters", (long long)(a->ureqs + 0.5));
+	periodtiles(a);
 	if (rep.geo != NULL) {
 		tilenum("Countries",
 		    (long long)nknown(rep.countries, rep.ncountries));

@@ -357,6 +357,18 @@ periodclients(const struct period *q, PGresult *tc)
 	tab_end(n, n);
 }
 
+/* The tiles of a period's sums: the home page's (all time) and a period's. */
+void
+periodtiles(const struct period *q)
+{
+	tilenum("Total downloads", q->dl);
+	tileest("Unique downloads", q->updl, q->approx);
+	tilebytes("Average file size", q->avgsize);
+	tileest("Unique downloaders", q->uclients, q->approx);
+	tilenum("Unique files", q->nfiles);
+	tilenum("Unique requesters", (long long)(q->ureqs + 0.5));
+}
+
 /* The page of a year (kind 1) or a month (kind 2): p/NAME.html. */
 static void
 periodpage(const struct period *q, int kind, PGresult *to, PGresult *tc)
@@ -366,12 +378,7 @@ periodpage(const struct period *q, int kind, PGresult *to, PGresult *tc)
 	snprintf(sub, sizeof(sub), "All downloads of %s", q->name);
 	begin(q->name, sub, 1);
 	html_puts(&rep.html, "<div class=\"tiles\">\n");
-	tilenum("Total downloads", q->dl);
-	tileest("Unique downloads", q->updl, q->approx);
-	tilebytes("Average file size", q->avgsize);
-	tileest("Unique downloaders", q->uclients, q->approx);
-	tilenum("Unique files", q->nfiles);
-	tilenum("Unique requesters", (long long)(q->ureqs + 0.5));
+	periodtiles(q);
 	html_puts(&rep.html, "</div>\n");
 	periodchart(q, kind);
 	periodfiles(q, to);

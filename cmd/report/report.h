@@ -209,6 +209,7 @@ size_t	 binof(const struct bins *, int day);
 void	 loadtotals(void);
 void	 loadperiods(void);
 void	 periodpages(void);
+void	 periodtiles(const struct period *);
 
 /* page.c */
 void	 safename(const char *s, char *out, size_t sz);
