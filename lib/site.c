@@ -1,6 +1,7 @@
 /* See LICENSE file for copyright and license details. */
 #include <sys/stat.h>
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -204,6 +205,121 @@ site_put(struct site *s, const char *rel, const void *data, size_t n,
 	return putfile(s, rel, data, n, err);
 }
 
+/* "a/b", or b when a is empty. */
+static char *
+join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = xmalloc(la + lb + 2);
+
+	if (la == 0) {
+		memcpy(p, b, lb + 1);
+		return p;
+	}
+	memcpy(p, a, la);
+	p[la] = '/';
+	memcpy(p + la + 1, b, lb + 1);
+	return p;
+}
+
+/* Whether rel is in the sorted list v of n paths. */
+static int
+listed(char **v, size_t n, const char *rel)
+{
+	return n > 0 && bsearch(&rel, v, n, sizeof(*v), cmpstr) != NULL;
+}
+
+/*
+ * Whether name is ".NAME.tmp.XXXXXX", our temporary name, and if so put
+ * NAME in page (sz bytes).
+ */
+static int
+tmpname(const char *name, char *page, size_t sz)
+{
+	size_t n = strlen(name), i;
+
+	if (n < 1 + 1 + 11 || name[0] != '.' ||
+	    strncmp(name + n - 11, ".tmp.", 5) != 0)
+		return 0;
+	for (i = n - 6; i < n; i++)
+		if (!(name[i] >= 'A' && name[i] <= 'Z') &&
+		    !(name[i] >= 'a' && name[i] <= 'z') &&
+		    !(name[i] >= '0' && name[i] <= '9'))
+			return 0;
+	if (n - 12 >= sz)
+		return 0;
+	memcpy(page, name + 1, n - 12);
+	page[n - 12] = '\0';
+	return 1;
+}
+
+/*
+ * Remove the temporary files that a run killed outright (SIGKILL, a
+ * crash, a power cut) left beside the pages of this site or the last
+ * one, so that an upload of the directory never publishes them.  Only the
+ * directories the two manifests name are read, and only our own
+ * temporary names of their files are removed.  Returns the number
+ * removed, or -1.
+ */
+static int
+sweep(struct site *s, char *err)
+{
+	char **dirs = NULL, *d, *slash, *path, *rel, page[256];
+	size_t ndirs = 0, i, j, len;
+	struct dirent *e;
+	DIR *dp;
+	int removed = 0;
+
+	for (i = 0; i < s->ncur + s->nold; i++) {
+		rel = i < s->ncur ? s->cur[i] : s->old[i - s->ncur];
+		slash = strrchr(rel, '/');
+		len = slash != NULL ? (size_t)(slash - rel) : 0;
+		for (j = 0; j < ndirs; j++)
+			if (strlen(dirs[j]) == len &&
+			    strncmp(dirs[j], rel, len) == 0)
+				break;
+		if (j < ndirs)
+			continue;
+		dirs = xreallocarray(dirs, ndirs + 1, sizeof(*dirs));
+		dirs[ndirs] = xmalloc(len + 1);
+		memcpy(dirs[ndirs], rel, len);
+		dirs[ndirs++][len] = '\0';
+	}
+	for (i = 0; i < ndirs && removed >= 0; i++) {
+		d = join(s->dir, dirs[i]);
+		if ((dp = opendir(d)) == NULL) {
+			free(d);
+			continue;
+		}
+		while ((e = readdir(dp)) != NULL) {
+			if (!tmpname(e->d_name, page, sizeof(page)))
+				continue;
+			rel = join(dirs[i], page);
+			if (listed(s->cur, s->ncur, rel) ||
+			    listed(s->old, s->nold, rel)) {
+				path = join(d, e->d_name);
+				if (unlink(path) == 0)
+					removed++;
+				else if (errno != ENOENT) {
+					snprintf(err, SITE_ERRSZ, "%s: %s",
+					    path, strerror(errno));
+					removed = -1;
+				}
+				free(path);
+			}
+			free(rel);
+			if (removed < 0)
+				break;
+		}
+		closedir(dp);
+		free(d);
+	}
+	for (i = 0; i < ndirs; i++)
+		free(dirs[i]);
+	free(dirs);
+	return removed;
+}
+
 int
 site_finish(struct site *s, char *err)
 {
@@ -243,7 +359,9 @@ site_finish(struct site *s, char *err)
 		free(path);
 		removed++;
 	}
-	return removed;
+	if ((r = sweep(s, err)) == -1)
+		return -1;
+	return removed + r;
 }
 
 size_t

@@ -11,8 +11,9 @@
  * dot file in the same directory, then rename(2)), so a reader or a concurrent
  * upload never sees half a page.  A manifest (manifest.txt: one relative
  * path per line, sorted) lists what the last run produced; files that were
- * in the previous manifest but not produced again are removed, and nothing
- * else in the directory is ever touched.
+ * in the previous manifest but not produced again are removed, and so are
+ * the temporary files of a run that was killed; nothing else in the
+ * directory is ever touched.
  *
  * Errors: functions return -1 and fill err (ERRSZ bytes) with the path and
  * strerror; they never print or exit.
@@ -35,7 +36,9 @@ int	site_put(struct site *, const char *rel, const void *buf, size_t n,
 
 /*
  * Write the new manifest and remove the files of the old one that were
- * not put in this run.  Returns the number of files removed, or -1.
+ * not put in this run, and the temporary files ".NAME.tmp.XXXXXX" that a
+ * killed run left beside a file of either manifest.  Returns the number
+ * of files removed, or -1.
  */
 int	site_finish(struct site *, char *err);
 

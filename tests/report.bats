@@ -433,6 +433,27 @@ mmdb_fixture() {
 	[ -s "$T/site/index.html" ]
 }
 
+@test "report: a full run removes the temporary files a killed run left, and nothing else" {
+	load_fixture
+	run -0 --separate-stderr report -o "$T/site"
+	# What SIGKILL leaves: our temporary names beside pages.
+	touch "$T/site/.index.html.tmp.Ab12Cd" "$T/site/f/.1.html.tmp.xY9zQ0"
+	# Not ours: another name, another pattern, a file no manifest lists.
+	echo keep >"$T/site/mine.txt"
+	touch "$T/site/.mine.txt.tmp.abcdef" "$T/site/f/.1.html.tmp.ab" \
+	    "$T/site/f/.99999.html.tmp.abcdef"
+	run -0 --separate-stderr report -H -o "$T/site"
+	[ -f "$T/site/.index.html.tmp.Ab12Cd" ]		# -H removes nothing
+	run -0 --separate-stderr report -o "$T/site"
+	[ ! -e "$T/site/.index.html.tmp.Ab12Cd" ]
+	[ ! -e "$T/site/f/.1.html.tmp.xY9zQ0" ]
+	[ -f "$T/site/mine.txt" ]
+	[ -f "$T/site/.mine.txt.tmp.abcdef" ]
+	[ -f "$T/site/f/.1.html.tmp.ab" ]
+	[ -f "$T/site/f/.99999.html.tmp.abcdef" ]
+	[ -z "$(find "$T/site" -name '.*.html.tmp.??????' ! -name '.99999.*')" ]
+}
+
 @test "report: -H writes the same home page alone, and removes nothing" {
 	load_fixture
 	run -0 --separate-stderr report -o "$T/site"
