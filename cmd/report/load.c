@@ -257,11 +257,8 @@ loadclients(void)
 		    1, limp));
 	else
 		r = kept(query("clients", "SELECT c.client_id, host(c.ip),"
-		    " r.downloads, r.bytes_sent, r.objects"
-		    " FROM (SELECT client_id FROM daily_client GROUP BY 1"
-		    "  HAVING sum(downloads) > 0) t"
-		    " JOIN report_cli r USING (client_id)"
-		    " JOIN clients c USING (client_id)"
+		    " r.downloads, r.bytes_sent, r.objects FROM report_cli r"
+		    " JOIN clients c USING (client_id) WHERE r.downloads > 0"
 		    " ORDER BY r.downloads DESC, r.client_id", 0, NULL));
 	rep.nclients = (size_t)pg_nrows(r);
 	rep.clients = xcalloc(rep.nclients + 1, sizeof(*rep.clients));
@@ -348,6 +345,9 @@ loadrequesters(void)
  * downloader and each requester, from report_pairs through its
  * (x, downloads DESC, ...) indexes: the cost is pages times PAIRMAX, not
  * one row per download.  The index order is total, so pages are stable.
+ * The queries take x's ids in order from its report_ table's primary key
+ * and sort by that column of the outer side, so that the server only
+ * sorts within each id (an incremental sort), never all the rows.
  */
 static struct pair *
 toppairs(const char *what, const char *sql, size_t *np)
@@ -390,32 +390,31 @@ loadpairs(void)
 
 	if (!relexists("report_pairs"))
 		errx(1, "table report_pairs is missing: pgload creates it");
-	rep.opairs = toppairs("report_pairs", "SELECT p.object_id, p.client_id,"
+	rep.opairs = toppairs("report_pairs", "SELECT o.object_id, p.client_id,"
 	    " p.requester_id, p.downloads, p.bytes_sent"
-	    " FROM (SELECT DISTINCT object_id FROM daily_object"
-	    "  WHERE downloads > 0) o"
+	    " FROM (SELECT object_id FROM report_obj WHERE downloads > 0"
+	    "  ORDER BY object_id) o"
 	    " CROSS JOIN LATERAL (SELECT * FROM report_pairs x"
 	    "  WHERE x.object_id = o.object_id ORDER BY x.downloads DESC,"
 	    "  x.client_id, x.requester_id LIMIT $1::int) p"
-	    " ORDER BY p.object_id, p.downloads DESC, p.client_id,"
+	    " ORDER BY o.object_id, p.downloads DESC, p.client_id,"
 	    " p.requester_id", &rep.nopairs);
-	rep.cpairs = toppairs("report_pairs", "SELECT p.object_id, p.client_id,"
+	rep.cpairs = toppairs("report_pairs", "SELECT p.object_id, c.client_id,"
 	    " p.requester_id, p.downloads, p.bytes_sent"
-	    " FROM (SELECT DISTINCT client_id FROM daily_client"
-	    "  WHERE downloads > 0) c"
+	    " FROM (SELECT client_id FROM report_cli WHERE downloads > 0"
+	    "  ORDER BY client_id) c"
 	    " CROSS JOIN LATERAL (SELECT * FROM report_pairs x"
 	    "  WHERE x.client_id = c.client_id ORDER BY x.downloads DESC,"
 	    "  x.object_id, x.requester_id LIMIT $1::int) p"
-	    " ORDER BY p.client_id, p.downloads DESC, p.object_id,"
+	    " ORDER BY c.client_id, p.downloads DESC, p.object_id,"
 	    " p.requester_id", &rep.ncpairs);
 	rep.rpairs = toppairs("report_pairs", "SELECT p.object_id, p.client_id,"
-	    " p.requester_id, p.downloads, p.bytes_sent"
-	    " FROM (SELECT DISTINCT requester_id FROM daily_requester"
-	    "  WHERE downloads > 0) r"
+	    " r.requester_id, p.downloads, p.bytes_sent"
+	    " FROM (SELECT requester_id FROM report_req ORDER BY 1) r"
 	    " CROSS JOIN LATERAL (SELECT * FROM report_pairs x"
 	    "  WHERE x.requester_id = r.requester_id ORDER BY x.downloads DESC,"
 	    "  x.object_id, x.client_id LIMIT $1::int) p"
-	    " ORDER BY p.requester_id, p.downloads DESC, p.object_id,"
+	    " ORDER BY r.requester_id, p.downloads DESC, p.object_id,"
 	    " p.client_id", &rep.nrpairs);
 	for (i = 0; i < rep.nopairs; i++) {
 		struct obj *o = &rep.objs[rep.opairs[i].obj];
