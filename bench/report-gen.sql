@@ -4,7 +4,11 @@
 -- loading 10M generated lines through genlogs | logparse | pgload takes
 -- far longer on two shared cores than the report being measured.
 --
--- psql variables: batch (0, 1, ...), rows (rows in this batch).
+-- psql variables: batch (0, 1, ...), batches (how many in all), rows
+-- (rows in this batch).  Batch b holds the b-th of batches equal spans of
+-- the 30 days, as a nightly load holds the newest logs: S3 writes them
+-- roughly in time order, and the fold inserts the new days' rollup rows
+-- rather than updating old ones (sql/002-rollups.sql).
 -- The shape follows bench/genlogs.py: 30 days from 2024-01-01, 2000 keys
 -- with Zipf-like popularity (density 1/(k+1)), 5000 clients (density
 -- (c+1)^-0.7, 5% IPv6), 90% GET (70% 200, 20% 206, 10% 404/403), 10% HEAD,
@@ -17,7 +21,8 @@ INSERT INTO pgload_staging (line_hash, bucket_owner, bucket, time,
     http_status, error_code, bytes_sent, object_size, total_time,
     turnaround_time, referer, user_agent)
 SELECT md5(:batch || '/' || i)::uuid, 'owner', 'encode-public',
-    timestamptz '2024-01-01 00:00:00+00' + r1 * interval '30 days',
+    timestamptz '2024-01-01 00:00:00+00' +
+	(:batch + r1) / :batches * interval '30 days',
     CASE WHEN c % 20 = 7
 	THEN ('2001:db8::'::inet + (c * 2654435761::bigint % 4294967296))
 	ELSE ('0.0.0.0'::inet + (c * 2654435761::bigint % 4294967296)) END,

@@ -9,9 +9,10 @@
 # rows of the same shape (bench/report-gen.sql: same 30 days, 2000 keys and
 # 5000 clients; only the number of rows differs), generated in SQL and
 # loaded through pgload's own merge path (pgload_staging + pgload_merge(),
-# batches of 1M rows), whose sums are then folded into the rollups
-# (pgload_fold()) and the (file, downloader) pairs into report_pairs
-# (report_pairs_fold()), as pgload and report do; the two folds are timed.
+# batches of 1M rows in time order), each batch's sums folded into the
+# rollups as it commits (pgload_fold()), as pgload's folder does, and the
+# (file, downloader) pairs then into report_pairs (report_pairs_fold()), as
+# report does; the folds are timed.
 # Then, on each database:
 #
 #   site       `report -o DIR` into an empty DIR: the whole site (every
@@ -69,24 +70,29 @@ done
 PATH=$H/bin:$PATH
 
 load() {	# load DB ROWS
-	local db=$1 rows=$2 b=0 n
+	local db=$1 rows=$2 b=0 n f=0 t0 t1 t2
+	local batches=$(((rows + BATCH - 1) / BATCH))
 	createdb "$db"
 	pgload -d "dbname=$db" </dev/null		# applies sql/*.sql
 	while [ "$rows" -gt 0 ]; do
 		n=$((rows < BATCH ? rows : BATCH))
-		psql -X -q -d "$db" -v ON_ERROR_STOP=1 -v batch=$b -v rows=$n \
+		psql -X -q -d "$db" -v ON_ERROR_STOP=1 -v batch=$b \
+		    -v batches=$batches -v rows=$n \
 		    -f "$ROOT/bench/report-gen.sql" >/dev/null
+		# Each batch's sums are folded when it commits, as pgload's
+		# folder does.
+		t0=$(now)
+		psql -X -q -d "$db" -c 'SELECT pgload_fold()' >/dev/null
+		t1=$(now)
+		f=$(echo "$f + $t1 - $t0" | bc -l)
 		rows=$((rows - n))
 		b=$((b + 1))
 	done
-	local f0 f1 f2
-	f0=$(now)
-	psql -X -q -d "$db" -c 'SELECT pgload_fold()' >/dev/null
-	f1=$(now)
+	t1=$(now)
 	psql -X -q -d "$db" -c 'SELECT report_pairs_fold()' >/dev/null
-	f2=$(now)
-	printf '%s: pgload_fold() %.1f s, report_pairs_fold() %.1f s\n' "$db" \
-	    "$(echo "$f1 - $f0" | bc -l)" "$(echo "$f2 - $f1" | bc -l)" >>"$H/folds"
+	t2=$(now)
+	printf '%s: pgload_fold() %.1f s in all (%d batches), report_pairs_fold() %.1f s\n' \
+	    "$db" "$f" "$batches" "$(echo "$t2 - $t1" | bc -l)" >>"$H/folds"
 	psql -X -q -d "$db" -c 'VACUUM ANALYZE' >/dev/null
 }
 
@@ -171,6 +177,9 @@ mkdir -p "$(dirname "$OUT")"
 		    "$(rows_of $db 'SELECT count(*) FROM daily_object') daily_object," \
 		    "$(rows_of $db 'SELECT count(*) FROM daily_client') daily_client," \
 		    "$(rows_of $db 'SELECT count(*) FROM report_pairs') report_pairs rows"
+		echo "# $db: on disk (heap + indexes): $(rows_of $db "SELECT string_agg(
+		    t || ' ' || pg_size_pretty(pg_total_relation_size(t::regclass)), ', ')
+		    FROM unnest('{daily_object,daily_client,report_pairs}'::text[]) t")"
 	done
 	sed 's/^/# fold after load: /' "$H/folds"
 	echo "report site $SMALL rows: $(fmt "$S_T") s, peak RSS $S_RSS kB, $S_FILES files"
