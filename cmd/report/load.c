@@ -257,8 +257,11 @@ loadclients(void)
 		    1, limp));
 	else
 		r = kept(query("clients", "SELECT c.client_id, host(c.ip),"
-		    " r.downloads, r.bytes_sent, r.objects FROM report_cli r"
-		    " JOIN clients c USING (client_id) WHERE r.downloads > 0"
+		    " r.downloads, r.bytes_sent, r.objects"
+		    " FROM (SELECT client_id FROM daily_client GROUP BY 1"
+		    "  HAVING sum(downloads) > 0) t"
+		    " JOIN report_cli r USING (client_id)"
+		    " JOIN clients c USING (client_id)"
 		    " ORDER BY r.downloads DESC, r.client_id", 0, NULL));
 	rep.nclients = (size_t)pg_nrows(r);
 	rep.clients = xcalloc(rep.nclients + 1, sizeof(*rep.clients));
