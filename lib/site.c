@@ -33,6 +33,23 @@ cmpstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* "a/b", or b when a is empty. */
+static char *
+join(const char *a, const char *b)
+{
+	size_t la = strlen(a), lb = strlen(b);
+	char *p = xmalloc(la + lb + 2);
+
+	if (la == 0) {
+		memcpy(p, b, lb + 1);
+		return p;
+	}
+	memcpy(p, a, la);
+	p[la] = '/';
+	memcpy(p + la + 1, b, lb + 1);
+	return p;
+}
+
 /* mkdir -p of the directory part of path (path itself is a file). */
 static int
 mkparents(char *path)
@@ -96,8 +113,7 @@ site_open(const char *dir, char *err)
 	len = strlen(s->dir);
 	while (len > 1 && s->dir[len - 1] == '/')
 		s->dir[--len] = '\0';
-	path = xmalloc(len + sizeof("/" MANIFEST));
-	snprintf(path, len + sizeof("/" MANIFEST), "%s/%s", s->dir, MANIFEST);
+	path = join(s->dir, MANIFEST);
 	if (mkparents(path) == -1) {
 		snprintf(err, SITE_ERRSZ, "%s: %s", s->dir, strerror(errno));
 		free(path);
@@ -145,9 +161,8 @@ putfile(struct site *s, const char *rel, const void *data, size_t n,
 	size_t plen, oldlen;
 	int fd, same;
 
-	plen = strlen(s->dir) + strlen(rel) + 2;
-	path = xmalloc(plen);
-	snprintf(path, plen, "%s/%s", s->dir, rel);
+	path = join(s->dir, rel);
+	plen = strlen(path) + 1;
 	if ((old = slurp(path, &oldlen)) != NULL) {
 		same = oldlen == n && memcmp(old, data, n) == 0;
 		free(old);
@@ -203,23 +218,6 @@ site_put(struct site *s, const char *rel, const void *data, size_t n,
 {
 	addcur(s, rel);
 	return putfile(s, rel, data, n, err);
-}
-
-/* "a/b", or b when a is empty. */
-static char *
-join(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b);
-	char *p = xmalloc(la + lb + 2);
-
-	if (la == 0) {
-		memcpy(p, b, lb + 1);
-		return p;
-	}
-	memcpy(p, a, la);
-	p[la] = '/';
-	memcpy(p + la + 1, b, lb + 1);
-	return p;
 }
 
 /* Whether rel is in the sorted list v of n paths. */
@@ -347,9 +345,7 @@ site_finish(struct site *s, char *err)
 		if (bsearch(&s->old[i], s->cur, s->ncur, sizeof(*s->cur),
 		    cmpstr) != NULL)
 			continue;
-		plen = strlen(s->dir) + strlen(s->old[i]) + 2;
-		path = xmalloc(plen);
-		snprintf(path, plen, "%s/%s", s->dir, s->old[i]);
+		path = join(s->dir, s->old[i]);
 		if (unlink(path) == -1 && errno != ENOENT) {
 			snprintf(err, SITE_ERRSZ, "%s: %s", path,
 			    strerror(errno));
